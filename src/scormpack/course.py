@@ -1,0 +1,155 @@
+"""The course model: what a course is, independent of any source syntax or target."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where something was written, for error messages."""
+
+    path: Path
+    line: int = 0
+
+
+@dataclass
+class Audience:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass
+class Stage:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass
+class Option:
+    """One answer option of a choice question."""
+
+    id: str  # short, stable: "a", "b", ...
+    text: str  # Markdown
+    correct: bool = False
+    feedback: str = ""  # Markdown, shown when this option is chosen
+
+
+@dataclass
+class MatchPair:
+    left: str
+    right: str
+
+
+@dataclass
+class Question:
+    """One question of a knowledge check.
+
+    kind is one of QUESTION_KINDS. Which fields are used depends on it:
+    single/multiple use options; truefalse uses answer_bool; fillin uses
+    accepted (and case_sensitive); matching uses pairs; ordering uses sequence
+    (in the correct order).
+    """
+
+    id: str
+    kind: str
+    prompt: str  # Markdown
+    source: SourceRef
+    weight: float = 1.0
+    options: list[Option] = field(default_factory=list)
+    answer_bool: bool | None = None
+    accepted: list[str] = field(default_factory=list)
+    case_sensitive: bool = False
+    pairs: list[MatchPair] = field(default_factory=list)
+    sequence: list[str] = field(default_factory=list)
+    feedback_correct: str = ""  # Markdown
+    feedback_wrong: str = ""  # Markdown
+
+    @property
+    def correct_options(self) -> list[Option]:
+        return [option for option in self.options if option.correct]
+
+
+QUESTION_KINDS = ("single", "multiple", "truefalse", "fillin", "matching", "ordering")
+
+
+@dataclass
+class QuizSettings:
+    pass_mark: float = 80.0  # percent
+    attempts: int = 0  # 0 = unlimited
+    required: bool = True
+    shuffle: bool = False
+
+
+@dataclass
+class Quiz:
+    questions: list[Question]
+    settings: QuizSettings
+    source: SourceRef
+
+
+@dataclass
+class Module:
+    id: str
+    title: str
+    order: float
+    audiences: list[str]
+    stages: list[str]
+    duration_minutes: int
+    objectives: list[str]
+    source_reference: str
+    path: Path  # the Markdown file
+    body: str  # Markdown after the front matter, quiz block removed
+    body_line: int  # line number in path of the first body line
+    quiz: Quiz | None = None
+
+    def is_for(self, audience: str | None, stage: str | None) -> bool:
+        audience_ok = audience is None or ALL in self.audiences or audience in self.audiences
+        stage_ok = stage is None or ALL in self.stages or stage in self.stages
+        return audience_ok and stage_ok
+
+
+@dataclass
+class Bundle:
+    id: str
+    title: str
+    audience: str | None
+    stage: str | None
+    modules: list[Module]
+    description: str = ""
+
+
+@dataclass
+class Course:
+    id: str
+    title: str
+    description: str
+    version: str
+    language: str
+    root: Path
+    audiences: list[Audience]
+    stages: list[Stage]
+    modules: list[Module]
+    bundles: list[Bundle]
+    default_targets: list[str]
+    authors: list[str] = field(default_factory=list)
+    licence: str = ""
+    keywords: list[str] = field(default_factory=list)
+    sequencing: str = "free"
+    global_objectives: bool = False
+
+    def bundle(self, bundle_id: str) -> Bundle:
+        for bundle in self.bundles:
+            if bundle.id == bundle_id:
+                return bundle
+        raise KeyError(bundle_id)
+
+    def module(self, module_id: str) -> Module:
+        for module in self.modules:
+            if module.id == module_id:
+                return module
+        raise KeyError(module_id)

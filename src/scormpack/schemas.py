@@ -1,0 +1,65 @@
+"""Our own XSD control documents (schemas/), compiled offline into lxml validators."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from lxml import etree
+
+_PACKAGED = Path(__file__).parent / "schemas"
+_SOURCE_TREE = Path(__file__).resolve().parents[2] / "schemas"
+
+NS_XML = "http://www.w3.org/XML/1998/namespace"
+
+# Each schema set is the list of (namespace, file under schemas/) that a
+# document of that kind may use; they are compiled together.
+SCHEMA_SETS: dict[str, list[tuple[str, str]]] = {
+    "scorm12": [
+        ("http://www.imsproject.org/xsd/imscp_rootv1p1p2", "scorm12/imscp_rootv1p1p2.xsd"),
+        ("http://www.adlnet.org/xsd/adlcp_rootv1p2", "scorm12/adlcp_rootv1p2.xsd"),
+    ],
+    "scorm12-lom": [
+        ("http://www.imsglobal.org/xsd/imsmd_rootv1p2p1", "scorm12/imsmd_rootv1p2p1.xsd"),
+    ],
+}
+
+
+def schemas_dir() -> Path:
+    """The schemas shipped in the installed package, or those of a source checkout."""
+    if _PACKAGED.is_dir():
+        return _PACKAGED
+    return _SOURCE_TREE
+
+
+def schema_files(set_name: str) -> list[Path]:
+    """Every XSD file of a set's folder, for copying into packages as control documents."""
+    root = schemas_dir()
+    folders = {rel.split("/")[0] for _, rel in SCHEMA_SETS[set_name]}
+    return sorted(path for folder in folders for path in (root / folder).rglob("*.xsd"))
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+@functools.lru_cache(maxsize=None)
+def load_schema(set_name: str) -> etree.XMLSchema:
+    root = schemas_dir()
+    wrapper = etree.Element("{http://www.w3.org/2001/XMLSchema}schema")
+    for namespace, relative in SCHEMA_SETS[set_name]:
+        etree.SubElement(
+            wrapper,
+            "{http://www.w3.org/2001/XMLSchema}import",
+            namespace=namespace,
+            schemaLocation=(root / relative).as_uri(),
+        )
+    document = etree.fromstring(etree.tostring(wrapper), _parser(), base_url=(root / "wrapper.xsd").as_uri())
+    return etree.XMLSchema(etree.ElementTree(document))
+
+
+def schema_errors(set_name: str, document: etree._ElementTree | etree._Element) -> list[str]:
+    """Schema violations as 'line N: message' strings (empty when valid)."""
+    schema = load_schema(set_name)
+    if schema.validate(document):
+        return []
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]
