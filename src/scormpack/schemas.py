@@ -21,6 +21,16 @@ SCHEMA_SETS: dict[str, list[tuple[str, str]]] = {
     "scorm12-lom": [
         ("http://www.imsglobal.org/xsd/imsmd_rootv1p2p1", "scorm12/imsmd_rootv1p2p1.xsd"),
     ],
+    # SCORM 2004 4th Edition manifest: IMS CP 1.1.4 with the ADL extensions,
+    # IMS Simple Sequencing and (inline) IEEE LOM metadata.
+    "scorm2004": [
+        ("http://www.imsglobal.org/xsd/imscp_v1p1", "scorm2004/imscp_v1p1.xsd"),
+        ("http://www.adlnet.org/xsd/adlcp_v1p3", "scorm2004/adlcp_v1p3.xsd"),
+        ("http://www.adlnet.org/xsd/adlseq_v1p3", "scorm2004/adlseq_v1p3.xsd"),
+        ("http://www.adlnet.org/xsd/adlnav_v1p3", "scorm2004/adlnav_v1p3.xsd"),
+        ("http://www.imsglobal.org/xsd/imsss", "scorm2004/imsss_v1p0.xsd"),
+        ("http://ltsc.ieee.org/xsd/LOM", "scorm2004/lom.xsd"),
+    ],
 }
 
 
