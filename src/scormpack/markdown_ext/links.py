@@ -1,0 +1,113 @@
+"""Checks and rewrites the links and images of a page while its Markdown is rendered.
+
+Relative references are resolved against the module's file: a file in the
+course becomes a shared media file of the package, a module file becomes a
+link to that module's page, and a missing file or one outside the course
+directory is an error naming the source line.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from markdown import Extension, Markdown
+from markdown.treeprocessors import Treeprocessor
+
+from ..errors import ScormpackError
+
+MEDIA_FOLDER = "shared/media"
+
+
+@dataclass
+class LinkContext:
+    """What the link checker needs to know about the page being rendered."""
+
+    course_root: Path
+    module_path: Path
+    source_lines: list[str]
+    first_line: int
+    shared_prefix: str  # from the page to the package's shared/ folder
+    module_href: Callable[[Path, str], str | None]  # module file, fragment -> href, or None if not in the bundle
+    media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
+    warnings: list[ScormpackError] = field(default_factory=list)
+
+    def line_of(self, reference: str) -> int:
+        for offset, line in enumerate(self.source_lines):
+            if reference in line:
+                return self.first_line + offset
+        return self.first_line
+
+
+def resolve_reference(context: LinkContext, reference: str) -> tuple[Path, str] | None:
+    """A relative reference as (file in the course, fragment); None for URLs and in-page anchors."""
+    parts = urlsplit(reference)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    if parts.path.startswith("/"):
+        raise ScormpackError(
+            f"absolute path {reference!r}: reference files relative to the module",
+            context.module_path,
+            context.line_of(reference),
+        )
+    target = (context.module_path.parent / unquote(parts.path)).resolve()
+    root = context.course_root.resolve()
+    if root != target and root not in target.parents:
+        raise ScormpackError(
+            f"{reference!r} points outside the course directory", context.module_path, context.line_of(reference)
+        )
+    if not target.is_file():
+        raise ScormpackError(f"{reference!r}: no such file", context.module_path, context.line_of(reference))
+    return target, parts.fragment
+
+
+class LinkTreeprocessor(Treeprocessor):
+    def __init__(self, md: Markdown, context: LinkContext):
+        super().__init__(md)
+        self.context = context
+
+    def run(self, root) -> None:
+        for element in root.iter():
+            if element.tag == "img":
+                self._rewrite(element, "src")
+            elif element.tag == "a":
+                self._rewrite(element, "href")
+
+    def _rewrite(self, element, attribute: str) -> None:
+        reference = element.get(attribute)
+        if not reference:
+            return
+        resolved = resolve_reference(self.context, reference)
+        if resolved is None:
+            return
+        target, fragment = resolved
+        context = self.context
+        if attribute == "href" and target.suffix == ".md":
+            href = context.module_href(target, fragment)
+            if href is None:
+                context.warnings.append(
+                    ScormpackError(
+                        f"link to {reference!r}: that module is not in this bundle; the link text is kept without a link",
+                        context.module_path,
+                        context.line_of(reference),
+                    )
+                )
+                del element.attrib["href"]
+            else:
+                element.set("href", href)
+            return
+        relative = target.relative_to(context.course_root.resolve()).as_posix()
+        package_path = posixpath.join(MEDIA_FOLDER, relative)
+        context.media[package_path] = target
+        element.set(attribute, context.shared_prefix + posixpath.relpath(package_path, "shared"))
+
+
+class LinkExtension(Extension):
+    def __init__(self, context: LinkContext):
+        super().__init__()
+        self.context = context
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.treeprocessors.register(LinkTreeprocessor(md, self.context), "scormpack_links", 5)

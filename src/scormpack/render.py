@@ -1,0 +1,343 @@
+"""Renders a bundle's modules into HTML pages (jinja2) and the files they need."""
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markdown import Markdown
+from markupsafe import Markup
+
+from .course import Bundle, Course, Module, Question, Quiz, QuizSettings
+from .errors import ScormpackError
+from .markdown_ext.blocks import CODE_FENCE
+from .markdown_ext.conditional import filter_passages
+from .markdown_ext.links import LinkContext, LinkExtension
+
+PACKAGE_DIR = Path(__file__).parent
+STATIC_DIR = PACKAGE_DIR / "static"
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+RUNTIME_FILES = ("scormpack.js", "scormpack.css")
+MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "attr_list", "def_list", "abbr"]
+PAGE_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*#*\s*$")
+
+# One file per module holding every page (a SCO must Initialize and Terminate once),
+# or one file per page (plain web content, as Common Cartridge imports it).
+LAYOUTS = ("sco", "paged")
+
+
+@dataclass
+class RenderedPage:
+    index: int
+    title: str
+    html: Markup
+    source_line: int
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    @property
+    def anchor(self) -> str:
+        return f"page-{self.number}"
+
+
+@dataclass
+class RenderedOption:
+    id: str
+    html: Markup
+    feedback_html: Markup | str
+
+
+@dataclass
+class RenderedQuestion:
+    question: Question
+    number: int
+    prompt_html: Markup
+    options: list[RenderedOption]
+    left: list[tuple[str, Markup]]
+    right: list[tuple[str, Markup]]
+    items: list[tuple[str, Markup]]
+    feedback_correct_html: Markup | str
+    feedback_wrong_html: Markup | str
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+    @property
+    def weight(self) -> float:
+        return self.question.weight
+
+
+@dataclass
+class RenderedQuiz:
+    quiz: Quiz
+    questions: list[RenderedQuestion]
+
+    @property
+    def settings(self) -> QuizSettings:
+        return self.quiz.settings
+
+
+@dataclass
+class RenderedModule:
+    module: Module
+    pages: list[RenderedPage]
+    quiz: RenderedQuiz | None
+    files: dict[str, bytes]  # package path -> content, in page order
+    launch: str  # package path of the first page
+    media: dict[str, Path]  # package path -> source file of the media it uses
+
+    @property
+    def folder(self) -> str:
+        return self.module.id
+
+
+@dataclass
+class RenderedBundle:
+    course: Course
+    bundle: Bundle
+    layout: str
+    modules: list[RenderedModule]
+    shared_files: dict[str, Path]  # package path -> source file (runtime and media)
+    warnings: list[ScormpackError] = field(default_factory=list)
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_ENVIRONMENT = _environment()
+
+
+def page_filename(layout: str, index: int, page_count: int) -> str:
+    """The file of page `index`; index == page_count is the quiz page in the paged layout."""
+    if layout == "sco" or index == 0:
+        return "index.html"
+    if index == page_count:
+        return "quiz.html"
+    return f"page-{index + 1}.html"
+
+
+def render_bundle(course: Course, bundle: Bundle, layout: str) -> RenderedBundle:
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    module_paths = {module.path.resolve(): module for module in bundle.modules}
+    warnings: list[ScormpackError] = []
+
+    def module_href(target: Path, fragment: str) -> str | None:
+        module = module_paths.get(target.resolve())
+        if module is None:
+            return None
+        return f"../{module.id}/index.html" + (f"#{fragment}" if fragment else "")
+
+    modules = [_render_module(course, bundle, module, layout, module_href, warnings) for module in bundle.modules]
+    shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in RUNTIME_FILES}
+    for rendered in modules:
+        shared.update(rendered.media)
+    return RenderedBundle(course, bundle, layout, modules, dict(sorted(shared.items())), warnings)
+
+
+def split_pages(lines: list[str], first_line: int, module_title: str) -> list[tuple[str, int, list[str]]]:
+    """(title, file line, body lines) per page: text before the first `##` heading, then one per heading."""
+    pages: list[tuple[str, int, list[str]]] = [(module_title, first_line, [])]
+    in_code = False
+    for offset, line in enumerate(lines):
+        if CODE_FENCE.match(line):
+            in_code = not in_code
+        heading = None if in_code else PAGE_HEADING.match(line)
+        if heading:
+            pages.append((_plain(heading.group("title")), first_line + offset, []))
+        else:
+            pages[-1][2].append(line)
+    if not any(line.strip() for line in pages[0][2]):
+        pages.pop(0)
+    return pages
+
+
+def _plain(markdown_inline: str) -> str:
+    return re.sub(r"[*_`]", "", markdown_inline).strip()
+
+
+def _markdown(context: LinkContext | None = None) -> Markdown:
+    extensions: list = list(MARKDOWN_EXTENSIONS)
+    if context is not None:
+        extensions.append(LinkExtension(context))
+    return Markdown(extensions=extensions, output_format="html")
+
+
+def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
+    source_lines = module.body.split("\n")
+    kept = filter_passages(source_lines, module.path, module.body_line, bundle.audience, bundle.stage)
+    context = LinkContext(
+        course_root=course.root,
+        module_path=module.path,
+        source_lines=source_lines,
+        first_line=module.body_line,
+        shared_prefix="../shared/",
+        module_href=module_href,
+    )
+    pages = []
+    for index, (title, line, body) in enumerate(split_pages(kept, module.body_line, module.title)):
+        html_text = _markdown(context).convert("\n".join(body))
+        if not html_text.strip():
+            raise ScormpackError(f"page {title!r} is empty for bundle {bundle.id!r}", module.path, line)
+        pages.append(RenderedPage(index, title, Markup(html_text), line))
+    if not pages:
+        raise ScormpackError(f"module {module.id!r} has no content for bundle {bundle.id!r}", module.path, module.body_line)
+    quiz = _render_quiz(module.quiz, context) if module.quiz else None
+    warnings.extend(context.warnings)
+
+    common = {
+        "course": course,
+        "bundle": bundle,
+        "module": module,
+        "pages": pages,
+        "shared": "../shared/",
+        "layout": layout,
+        "sco_json": _script_json(
+            {
+                "courseId": course.id,
+                "bundleId": bundle.id,
+                "moduleId": module.id,
+                "title": module.title,
+                "pageCount": len(pages),
+                "hasQuiz": quiz is not None,
+            }
+        ),
+        "quiz_json": _script_json(quiz_data(module.quiz)) if module.quiz else "",
+    }
+    files: dict[str, bytes] = {}
+    if layout == "sco":
+        files[f"{module.id}/index.html"] = _render("sco.html", common, quiz=quiz)
+    else:
+        page_count = len(pages)
+        last = page_count if quiz else page_count - 1
+        for index in range(last + 1):
+            files[f"{module.id}/{page_filename(layout, index, page_count)}"] = _render(
+                "page.html",
+                common,
+                page=pages[index] if index < page_count else None,
+                quiz=quiz if index == page_count else None,
+                prev_href=page_filename(layout, index - 1, page_count) if index > 0 else None,
+                next_href=page_filename(layout, index + 1, page_count) if index < last else None,
+            )
+    return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(context.media))
+
+
+def _render(template: str, common: dict, **extra) -> bytes:
+    return _ENVIRONMENT.get_template(template).render(**common, **extra).encode("utf-8")
+
+
+def _script_json(data: dict) -> Markup:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _fragment(markdown_text: str, context: LinkContext) -> Markup:
+    """Markdown for a short piece (an option, a feedback): a lone paragraph is unwrapped."""
+    if not markdown_text:
+        return Markup("")
+    text = _markdown(context).convert(markdown_text).strip()
+    if text.startswith("<p>") and text.endswith("</p>") and text.count("<p>") == 1:
+        text = text[3:-4]
+    return Markup(text)
+
+
+def display_order(question: Question, items: list[str]) -> list[int]:
+    """A scrambled but deterministic order of item indexes, never the original one when avoidable."""
+    order = list(range(len(items)))
+    generator = random.Random(f"{question.id}:{len(items)}")
+    for _ in range(8):
+        generator.shuffle(order)
+        if order != sorted(order):
+            break
+    return order
+
+
+def _render_quiz(quiz: Quiz, context: LinkContext) -> RenderedQuiz:
+    rendered = []
+    for number, question in enumerate(quiz.questions, start=1):
+        right_order = display_order(question, [pair.right for pair in question.pairs])
+        item_order = display_order(question, question.sequence)
+        rendered.append(
+            RenderedQuestion(
+                question=question,
+                number=number,
+                prompt_html=Markup(_markdown(context).convert(question.prompt)),
+                options=[
+                    RenderedOption(option.id, _fragment(option.text, context), _fragment(option.feedback, context))
+                    for option in question.options
+                ],
+                left=[(str(i + 1), _fragment(pair.left, context)) for i, pair in enumerate(question.pairs)],
+                right=[(_letter(i), _fragment(question.pairs[i].right, context)) for i in right_order],
+                items=[(_letter(i), _fragment(question.sequence[i], context)) for i in item_order],
+                feedback_correct_html=_fragment(question.feedback_correct, context),
+                feedback_wrong_html=_fragment(question.feedback_wrong, context),
+            )
+        )
+    return RenderedQuiz(quiz, rendered)
+
+
+def _letter(index: int) -> str:
+    return "abcdefghijklmnopqrstuvwxyz"[index]
+
+
+def plain_text(markdown_text: str, limit: int = 250) -> str:
+    """Markdown reduced to plain text, for interaction descriptions and metadata."""
+    text = re.sub(r"<[^>]+>", "", _markdown().convert(markdown_text))
+    text = " ".join(html.unescape(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quiz_data(quiz: Quiz) -> dict:
+    """What the runtime needs to score a quiz and report it (see templates/sco.html)."""
+    questions = []
+    for question in quiz.questions:
+        entry: dict = {
+            "id": question.id,
+            "type": question.kind,
+            "weight": question.weight,
+            "description": plain_text(question.prompt),
+        }
+        if question.kind in ("single", "multiple"):
+            entry["options"] = [option.id for option in question.options]
+            entry["correct"] = [option.id for option in question.correct_options]
+        elif question.kind == "truefalse":
+            entry["answer"] = question.answer_bool
+        elif question.kind == "fillin":
+            entry["accepted"] = question.accepted
+            entry["caseSensitive"] = question.case_sensitive
+        elif question.kind == "matching":
+            right_order = display_order(question, [pair.right for pair in question.pairs])
+            entry["left"] = [str(i + 1) for i in range(len(question.pairs))]
+            entry["right"] = [_letter(i) for i in right_order]
+            entry["pairs"] = [[str(i + 1), _letter(i)] for i in range(len(question.pairs))]
+        elif question.kind == "ordering":
+            entry["items"] = [_letter(i) for i in display_order(question, question.sequence)]
+            entry["order"] = [_letter(i) for i in range(len(question.sequence))]
+        questions.append(entry)
+    settings = quiz.settings
+    return {
+        "passMark": settings.pass_mark,
+        "attempts": settings.attempts,
+        "required": settings.required,
+        "shuffle": settings.shuffle,
+        "questions": questions,
+    }

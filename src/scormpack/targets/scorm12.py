@@ -1,0 +1,137 @@
+"""SCORM 1.2: IMS Content Packaging 1.1.2 with the ADL adlcp extensions, one SCO per module."""
+from __future__ import annotations
+
+from lxml import etree
+
+from .. import schemas
+from ..render import RenderedBundle, RenderedModule
+from .base import XML_LANG, XSI, PackagePlan, Target, control_files, manifest_bytes, sub, xml_id
+
+IMSCP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
+IMSMD = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
+METADATA_FILE = "metadata.xml"
+
+
+def cp(tag: str) -> str:
+    return f"{{{IMSCP}}}{tag}"
+
+
+def resource_files(rendered: RenderedBundle, module: RenderedModule) -> list[str]:
+    """Every file the module's pages use: its own pages, the runtime and its media."""
+    runtime = [path for path in rendered.shared_files if path.count("/") == 1]
+    return sorted(set(module.files) | set(runtime) | set(module.media))
+
+
+class Scorm12Target(Target):
+    name = "scorm12"
+    description = "SCORM 1.2"
+    layout = "sco"
+
+    def plan(self, rendered: RenderedBundle) -> PackagePlan:
+        course, bundle = rendered.course, rendered.bundle
+        control = control_files(schemas.schema_files("scorm12"))
+        root = etree.Element(
+            cp("manifest"),
+            nsmap={None: IMSCP, "adlcp": ADLCP, "xsi": XSI},
+            identifier=xml_id("MANIFEST", course.id, bundle.id),
+            version=course.version,
+        )
+        root.set(f"{{{XSI}}}schemaLocation", f"{IMSCP} imscp_rootv1p1p2.xsd {ADLCP} adlcp_rootv1p2.xsd")
+        metadata = sub(root, cp("metadata"))
+        sub(metadata, cp("schema"), "ADL SCORM")
+        sub(metadata, cp("schemaversion"), "1.2")
+        sub(metadata, f"{{{ADLCP}}}location", METADATA_FILE)
+
+        organization_id = xml_id("ORG", bundle.id)
+        organizations = sub(root, cp("organizations"), default=organization_id)
+        organization = sub(organizations, cp("organization"), identifier=organization_id)
+        sub(organization, cp("title"), bundle.title)
+        # Moodle disables next/previous between sibling top-level items, so one
+        # non-launchable root item holds every module.
+        course_item = sub(organization, cp("item"), identifier=xml_id("ITEM", bundle.id), isvisible="true")
+        sub(course_item, cp("title"), course.title)
+        for module in rendered.modules:
+            item = sub(
+                course_item,
+                cp("item"),
+                identifier=xml_id("ITEM", module.module.id),
+                identifierref=xml_id("RES", module.module.id),
+                isvisible="true",
+            )
+            sub(item, cp("title"), module.module.title)
+            if module.module.quiz is not None:
+                sub(item, f"{{{ADLCP}}}masteryscore", _percent(module.module.quiz.settings.pass_mark))
+
+        resources = sub(root, cp("resources"))
+        shared_id = xml_id("RES", "shared")
+        # The first resource with an href must be the first module (Open edX launches it).
+        for module in rendered.modules:
+            resource = sub(
+                resources,
+                cp("resource"),
+                identifier=xml_id("RES", module.module.id),
+                type="webcontent",
+                href=module.launch,
+            )
+            resource.set(f"{{{ADLCP}}}scormtype", "sco")
+            for path in resource_files(rendered, module):
+                sub(resource, cp("file"), href=path)
+            sub(resource, cp("dependency"), identifierref=shared_id)
+        shared = sub(resources, cp("resource"), identifier=shared_id, type="webcontent")
+        shared.set(f"{{{ADLCP}}}scormtype", "asset")
+        for path in rendered.shared_files:
+            sub(shared, cp("file"), href=path)
+        package_files = sub(resources, cp("resource"), identifier=xml_id("RES", "package-description"), type="webcontent")
+        package_files.set(f"{{{ADLCP}}}scormtype", "asset")
+        for path in [METADATA_FILE, *control]:
+            sub(package_files, cp("file"), href=path)
+
+        entries: dict = {METADATA_FILE: manifest_bytes(lom_metadata(rendered)), **control}
+        for module in rendered.modules:
+            entries.update(module.files)
+        entries.update(rendered.shared_files)
+        return PackagePlan(
+            manifest=root,
+            entries=entries,
+            schema_set="scorm12",
+            extra_documents={METADATA_FILE: "scorm12-lom"},
+            warnings=list(rendered.warnings),
+        )
+
+
+def _percent(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def lom_metadata(rendered: RenderedBundle) -> etree._Element:
+    """IMS LOM 1.2.1 description of the package, kept in its own file (see adlcp:location)."""
+    course, bundle = rendered.course, rendered.bundle
+    language = course.language
+
+    def langstring(parent: etree._Element, text: str) -> None:
+        sub(parent, f"{{{IMSMD}}}langstring", text).set(XML_LANG, language)
+
+    def md(tag: str) -> str:
+        return f"{{{IMSMD}}}{tag}"
+
+    lom = etree.Element(md("lom"), nsmap={None: IMSMD, "xsi": XSI})
+    lom.set(f"{{{XSI}}}schemaLocation", f"{IMSMD} imsmd_rootv1p2p1.xsd")
+    general = sub(lom, md("general"))
+    langstring(sub(general, md("title")), f"{course.title}: {bundle.title}")
+    sub(general, md("language"), language)
+    description = bundle.description or course.description
+    if description:
+        langstring(sub(general, md("description")), description)
+    for keyword in course.keywords:
+        langstring(sub(general, md("keyword")), keyword)
+    lifecycle = sub(lom, md("lifecycle"))
+    langstring(sub(lifecycle, md("version")), course.version)
+    metametadata = sub(lom, md("metametadata"))
+    sub(metametadata, md("metadatascheme"), "ADL SCORM 1.2")
+    technical = sub(lom, md("technical"))
+    sub(technical, md("format"), "text/html")
+    if course.licence:
+        rights = sub(lom, md("rights"))
+        langstring(sub(rights, md("description")), course.licence)
+    return lom
