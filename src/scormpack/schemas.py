@@ -31,6 +31,34 @@ SCHEMA_SETS: dict[str, list[tuple[str, str]]] = {
         ("http://www.imsglobal.org/xsd/imsss", "scorm2004/imsss_v1p0.xsd"),
         ("http://ltsc.ieee.org/xsd/LOM", "scorm2004/lom.xsd"),
     ],
+    # IMS Common Cartridge 1.1 and 1.3: manifest (with its LOM profiles and
+    # authorization, imported by the manifest schema) and the resource files.
+    "cc11": [
+        ("http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1", "cc11/ccv1p1_imscp_v1p2_v1p0.xsd"),
+    ],
+    "cc11-qti": [
+        ("http://www.imsglobal.org/xsd/ims_qtiasiv1p2", "cc11/ccv1p1_qtiasiv1p2p1_v1p0.xsd"),
+    ],
+    "cc11-weblink": [
+        ("http://www.imsglobal.org/xsd/imsccv1p1/imswl_v1p1", "cc11/ccv1p1_imswl_v1p1.xsd"),
+    ],
+    "cc11-topic": [
+        ("http://www.imsglobal.org/xsd/imsccv1p1/imsdt_v1p1", "cc11/ccv1p1_imsdt_v1p1.xsd"),
+    ],
+    "cc13": [
+        ("http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1", "cc13/ccv1p3_imscp_v1p2_v1p0.xsd"),
+        # cpx:variant enters a resource through the manifest's strict wildcard.
+        ("http://www.imsglobal.org/xsd/imsccv1p3/imscp_extensionv1p2", "cc13/ccv1p3_cpextensionv1p2_v1p0.xsd"),
+    ],
+    "cc13-qti": [
+        ("http://www.imsglobal.org/xsd/ims_qtiasiv1p2", "cc13/ccv1p3_qtiasiv1p2p1_v1p0.xsd"),
+    ],
+    "cc13-weblink": [
+        ("http://www.imsglobal.org/xsd/imsccv1p3/imswl_v1p3", "cc13/ccv1p3_imswl_v1p3.xsd"),
+    ],
+    "cc13-topic": [
+        ("http://www.imsglobal.org/xsd/imsccv1p3/imsdt_v1p3", "cc13/ccv1p3_imsdt_v1p3.xsd"),
+    ],
 }
 
 
