@@ -2,6 +2,8 @@
 schemas on real cartridges, accept well-formed cartridges and reject broken ones."""
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import posixpath
 import re
@@ -42,8 +44,32 @@ def parse(text: str) -> etree._ElementTree:
     return etree.ElementTree(etree.fromstring(text.encode("utf-8")))
 
 
+@functools.lru_cache(maxsize=None)
+def official_schema(set_name: str) -> etree.XMLSchema | None:
+    """The official schema set matching one of ours, from the oracle; None without ../shared."""
+    script = REFERENCE / "validate_official.py"
+    if not script.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("validate_official", script)
+    oracle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oracle)
+    version, _, kind = set_name.partition("-")
+    version = "cc1p" + version[-1]
+    imports = oracle.SCHEMA_SETS[version] if not kind else [
+        oracle.CC_RESOURCE_SCHEMAS[(version, {"qti": "qti", "weblink": "wl", "topic": "dt"}[kind])]
+    ]
+    schema, _, missing = oracle.compile_schema(oracle.DEFAULT_SCHEMAS, imports)
+    assert not missing and schema is not None, missing
+    return schema
+
+
 def is_valid(set_name: str, document: etree._ElementTree) -> bool:
-    return load_schema(set_name).validate(document)
+    """Our verdict; where the official schemas are at hand, they must give the same."""
+    ours = load_schema(set_name).validate(document)
+    official = official_schema(set_name)
+    if official is not None:
+        assert official.validate(document) == ours, f"official schemas disagree with ours on this {set_name} document"
+    return ours
 
 
 # --------------------------------------------------------------------- compile
@@ -221,10 +247,12 @@ CC13_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_cc11_manifest_is_valid():
     assert schema_errors("cc11", parse(CC11_MANIFEST)) == []
+    assert is_valid("cc11", parse(CC11_MANIFEST))
 
 
 def test_cc13_manifest_with_variant_is_valid():
     assert schema_errors("cc13", parse(CC13_MANIFEST)) == []
+    assert is_valid("cc13", parse(CC13_MANIFEST))
 
 
 @pytest.mark.parametrize(
@@ -341,12 +369,14 @@ QTI_ASSESSMENT = f"""<?xml version="1.0" encoding="UTF-8"?>
 @pytest.mark.parametrize("set_name", ["cc11-qti", "cc13-qti"])
 def test_qti_assessment_with_the_four_item_profiles_is_valid(set_name):
     assert schema_errors(set_name, parse(QTI_ASSESSMENT)) == []
+    assert is_valid(set_name, parse(QTI_ASSESSMENT))
 
 
 def test_qti_question_bank_is_valid():
     bank = QTI_ASSESSMENT.replace('<assessment ident="A_1" title="Check yourself">', '<objectbank ident="B_1">')
     bank = bank.replace('<section ident="S_1">', "").replace("</section>", "").replace("</assessment>", "</objectbank>")
     assert schema_errors("cc11-qti", parse(bank)) == []
+    assert is_valid("cc13-qti", parse(bank))
 
 
 def test_qti_or_is_cc13_only():
@@ -394,6 +424,7 @@ def test_web_link_and_topic(version):
       <attachments><attachment href="files/rules.pdf"/></attachments></topic>"""
     assert schema_errors(f"cc1{version}-weblink", parse(link)) == []
     assert schema_errors(f"cc1{version}-topic", parse(topic)) == []
+    assert is_valid(f"cc1{version}-weblink", parse(link)) and is_valid(f"cc1{version}-topic", parse(topic))
     assert not is_valid(f"cc1{version}-weblink", parse(link.replace("<title>Further reading</title>", "")))
     assert not is_valid(f"cc1{version}-weblink", parse(link.replace(' href="https://example.org/safety"', "")))
     assert not is_valid(f"cc1{version}-topic", parse(topic.replace('texttype="text/html"', 'texttype="text/markdown"')))
