@@ -40,7 +40,7 @@ def read_text(path: Path) -> str:
 
 def key_line(text: str, key: str, first_line: int = 1, default: int | None = None) -> int:
     """The line where `key` is set in TOML or YAML text, for error messages."""
-    pattern = re.compile(rf"^\s*(?:-\s*)?\"?{re.escape(key)}\"?\s*[:=]", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*(?:-[ \t]*)?\"?{re.escape(key)}\"?\s*[:=]", re.MULTILINE)
     match = pattern.search(text)
     if not match:
         return default if default is not None else first_line
@@ -108,7 +108,7 @@ def _article(names: str) -> str:
 
 
 def _array_table_lines(text: str, name: str) -> list[int]:
-    return [text.count("\n", 0, match.start()) + 1 for match in re.finditer(rf"^\s*\[\[{name}\]\]", text, re.MULTILINE)]
+    return [text.count("\n", 0, match.start()) + 1 for match in re.finditer(rf"^[ \t]*\[\[{name}\]\]", text, re.MULTILINE)]
 
 
 def _build_course(root: Path, path: Path, text: str, data: dict) -> Course:
@@ -271,8 +271,8 @@ def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Modu
         raise ScormpackError(f"malformed front matter: {problem}", path, mark.line + 1 if mark else 1) from None
     if not isinstance(meta, dict):
         raise ScormpackError("front matter must be a mapping of keys to values", path, 2)
-    body = body.removeprefix("\n")
-    body_line = front_text.count("\n") + 2
+    # The body is the tail of the file's text: count the lines before it.
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
     fields = _FrontMatter(meta, path, front_text)
 
     module_id = fields.identifier("id")
