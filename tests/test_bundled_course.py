@@ -1,0 +1,105 @@
+"""The bundled course, read by the real loader: coverage of the brief and what each bundle holds."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import BUNDLED_COURSE
+from scormpack.loader import load_course
+from scormpack.render import render_bundle
+
+pytestmark = pytest.mark.skipif(not BUNDLED_COURSE.is_dir(), reason="the bundled course is not in this checkout")
+
+BRIEF_AUDIENCES = {"un-personnel", "regional-personnel", "humanitarian", "internal-actors", "specialists"}
+BRIEF_STAGES = {"generic", "pre-deployment", "induction", "in-mission"}
+BRIEF_PAIRS = {
+    ("un-personnel", "generic"), ("un-personnel", "pre-deployment"), ("un-personnel", "induction"),
+    ("un-personnel", "in-mission"), ("regional-personnel", "generic"), ("regional-personnel", "pre-deployment"),
+    ("regional-personnel", "induction"), ("humanitarian", "generic"), ("humanitarian", "pre-deployment"),
+    ("internal-actors", "in-mission"), ("specialists", "in-mission"),
+}
+
+
+@pytest.fixture(scope="module")
+def course():
+    return load_course(BUNDLED_COURSE)
+
+
+def module_ids(course, bundle_id):
+    return [module.id for module in course.bundle(bundle_id).modules]
+
+
+def page_text(course, bundle_id, module_id):
+    rendered = render_bundle(course, course.bundle(bundle_id), "sco")
+    module = next(m for m in rendered.modules if m.module.id == module_id)
+    return "".join(page.html for page in module.pages)
+
+
+def test_audiences_and_stages_are_those_of_the_brief(course):
+    assert {a.id for a in course.audiences} == BRIEF_AUDIENCES
+    assert {s.id for s in course.stages} == BRIEF_STAGES
+
+
+def test_every_pair_of_the_brief_has_a_bundle(course):
+    pairs = {(bundle.audience, bundle.stage) for bundle in course.bundles}
+    assert BRIEF_PAIRS <= pairs
+
+
+def test_the_ten_modules_glossary_and_references_exist(course):
+    teaching = [m for m in course.modules if m.quiz is not None]
+    assert len(teaching) >= 10
+    assert {"glossary", "references"} <= {m.id for m in course.modules}
+    for module in teaching:
+        assert 3 <= len(module.objectives) <= 5, module.id
+        assert 3 <= len(module.quiz.questions) <= 6, module.id
+        assert module.duration_minutes > 0 and "de Coning" in module.source_reference, module.id
+
+
+def test_african_union_module_is_for_regional_personnel_not_humanitarians(course):
+    assert "african-union" in module_ids(course, "regional-personnel-induction")
+    assert "african-union" not in module_ids(course, "humanitarian-generic")
+    assert "african-union" not in module_ids(course, "un-personnel-induction")
+
+
+def test_specialists_get_the_specialised_processes_module(course):
+    assert {"specialized-processes", "monitoring-evaluation"} <= set(module_ids(course, "specialists-in-mission"))
+    assert "specialized-processes" not in module_ids(course, "internal-actors-in-mission")
+
+
+def test_internal_actors_bundle_holds_exactly_its_modules(course):
+    assert module_ids(course, "internal-actors-in-mission") == [
+        "why-coherence", "peacebuilding-system", "integrated-missions", "comprehensive-approach",
+        "internal-actors", "glossary", "references",
+    ]
+
+
+def test_humanitarian_bundle_holds_exactly_its_modules(course):
+    assert module_ids(course, "humanitarian-generic") == [
+        "why-coherence", "peacebuilding-system", "integrated-missions", "comprehensive-approach",
+        "humanitarian-action", "internal-actors", "your-place", "glossary", "references",
+    ]
+
+
+def test_bundles_keep_course_order(course):
+    order = [m.id for m in course.modules]
+    for bundle in course.bundles:
+        ids = [m.id for m in bundle.modules]
+        assert ids == sorted(ids, key=order.index), bundle.id
+
+
+def test_humanitarian_module_speaks_to_each_audience_in_its_own_passage(course):
+    humanitarian = page_text(course, "humanitarian-generic", "humanitarian-action")
+    peacekeeper = page_text(course, "un-personnel-generic", "humanitarian-action")
+    regional = page_text(course, "regional-personnel-generic", "humanitarian-action")
+    assert "As a humanitarian worker" in humanitarian
+    assert "As a humanitarian worker" not in peacekeeper
+    assert "As a member of a peace operation" in peacekeeper
+    assert "As a member of a peace operation" not in humanitarian
+    assert "For AU, EU and other non-UN staff." in regional
+    assert "For AU, EU and other non-UN staff." not in peacekeeper
+
+
+def test_stage_passages_follow_the_bundle_stage(course):
+    induction = page_text(course, "un-personnel-induction", "humanitarian-action")
+    generic = page_text(course, "un-personnel-generic", "humanitarian-action")
+    assert "In your mission:" in induction
+    assert "In your mission:" not in generic
