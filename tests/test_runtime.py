@@ -173,6 +173,8 @@ def site(tmp_path_factory):
     files.update(render_sco(env, "quiz-module", "Why coherence matters",
                             ["Introduction", "The deficit", "The criteria"], QUIZ_SETTINGS))
     files.update(render_sco(env, "plain-module", "Glossary", ["Terms", "References"]))
+    files.update(render_sco(env, "shuffled-quiz", "Shuffled", ["Only page"],
+                            dict(QUIZ_SETTINGS, shuffle=True, attempts=0)))
     files.update(render_sco(env, "optional-quiz", "Optional check", ["Only page"],
                             dict(QUIZ_SETTINGS, required=False, attempts=0)))
     # Thirty long fill-in answers cannot all fit in 4096 characters of suspend data.
@@ -618,6 +620,17 @@ def test_suspend_data_stays_within_the_limit(page, base_url, standard):
         assert len(last["q"]["r"]) == 30  # 64000 characters hold them all
 
 
+def test_previous_module_is_offered_only_when_the_lms_allows_it(page, base_url):
+    player = Player(page, base_url, "2004", {"adl.nav.request_valid.previous": "true"}).launch("plain-module")
+    f = player.frame
+    assert f.locator("#sp-previous-module").is_visible()
+    f.locator("#sp-previous-module").click()
+    calls = player.calls()
+    assert ("SetValue", ["adl.nav.request", "previous"]) in calls
+    assert calls[-1] == ("Terminate", [""])
+    assert page.evaluate("navigations") == ["previous"]
+
+
 def test_next_module_request_in_scorm_2004(page, base_url):
     player = Player(page, base_url, "2004", {"adl.nav.request_valid.continue": "true",
                                               "adl.nav.request_valid.previous": "false"}).launch("plain-module")
@@ -625,6 +638,7 @@ def test_next_module_request_in_scorm_2004(page, base_url):
     assert f.locator("#sp-previous-module").is_hidden()
     assert f.locator("#sp-next-module").is_hidden()
     player.next()
+    assert f.locator("#sp-previous-module").is_hidden()
     assert f.locator("#sp-next-module").is_visible()
     f.locator("#sp-next-module").click()
     calls = player.calls()
@@ -635,11 +649,76 @@ def test_next_module_request_in_scorm_2004(page, base_url):
     assert [c for c, _ in player.calls()].count("Terminate") == 1
 
 
+def test_api_is_found_through_the_opener_of_a_popup(page, base_url):
+    Player(page, base_url, "1.2")
+    with page.expect_popup() as popup_info:
+        page.evaluate("window.open('sco/plain-module.html', 'sco')")
+    popup = popup_info.value
+    popup.wait_for_function("window.scormpack !== undefined")
+    assert popup.evaluate("scormpack.adapter") == "1.2"
+    popup.close(run_before_unload=True)
+    page.wait_for_function("lmsLog.some(e => e.call === 'LMSFinish')")
+    calls = [e["call"] for e in page.evaluate("lmsLog")]
+    assert calls.count("LMSInitialize") == 1 and calls.count("LMSFinish") == 1
+
+
 def test_scorm_12_never_offers_module_navigation(page, base_url):
     player = Player(page, base_url, "1.2").launch("plain-module")
     player.next()
     assert player.frame.locator("#sp-next-module").is_hidden()
     assert not any(args and args[0].startswith("adl.") for _, args in player.calls())
+
+
+@pytest.mark.parametrize("standard", STANDARDS)
+def test_only_the_interaction_fields_the_lms_lists_are_written(page, base_url, standard):
+    player = Player(page, base_url, standard, {"cmi.interactions._children": "id,type,result"}).launch()
+    go_to_quiz(player)
+    player.answer_all(right=True)
+    player.submit()
+    written = {name.split(".", 3)[3] for name, _ in player.sets() if name.startswith("cmi.interactions.")}
+    assert written == {"id", "type", "result"}
+    assert [r["result"] for r in interactions(player.state())] == ["correct"] * 6
+    assert player.state()[player.el.raw] == "100"
+
+
+@pytest.mark.parametrize("standard", STANDARDS)
+def test_an_lms_without_interactions_still_gets_the_score(page, base_url, standard):
+    player = Player(page, base_url, standard, {"cmi.interactions._children": ""}).launch()
+    go_to_quiz(player)
+    player.answer_all(right=True)
+    player.submit()
+    assert not any(name.startswith("cmi.interactions.") for name, _ in player.sets())
+    assert player.state()[player.el.raw] == "100"
+
+
+def test_shuffle_reorders_options_on_every_attempt_and_scores_by_id(page, base_url):
+    # Math.random always 0: Fisher-Yates turns a,b,c into b,c,a, and b,c,a into c,a,b.
+    page.add_init_script("Math.random = function () { return 0; };")
+    player = Player(page, base_url, "1.2").launch("shuffled-quiz")
+    player.next()
+    order = 'Array.from(document.querySelectorAll("#sp-q-q-note-date .sp-option")).map(o => o.dataset.option)'
+    assert player.sco.evaluate(order) == ["b", "c", "a"]
+    player.answer_all(right=False)
+    player.submit()
+    player.frame.locator("#sp-quiz-retry").click()
+    assert player.sco.evaluate(order) == ["c", "a", "b"]
+    player.answer_all(right=True)
+    player.submit()
+    responses = [r["student_response"] for r in interactions(player.state())]
+    assert responses[0] == "a" and responses[6] == "b"
+    assert player.state()["cmi.core.score.raw"] == "100"
+
+
+def test_time_formats_of_both_standards(page, base_url):
+    page.goto(base_url + "sco/plain-module.html")
+    formats = page.evaluate("""[0, 65250, 3723456, 36000000].map(ms =>
+        [scormpack.formats.timespan12(ms), scormpack.formats.duration2004(ms)])""")
+    assert formats == [
+        ["0000:00:00.00", "PT0S"],
+        ["0000:01:05.25", "PT1M5.25S"],
+        ["0001:02:03.46", "PT1H2M3.46S"],
+        ["0010:00:00.00", "PT10H"],
+    ]
 
 
 def test_without_an_lms_the_module_still_works(page, base_url):

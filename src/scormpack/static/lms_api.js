@@ -477,7 +477,11 @@
   };
 
   ScormpackLMS.prototype.resolveIn = function (collection, prefix, rest) {
-    if (rest === "_children") return { kind: "children", value: collection.children };
+    if (rest === "_children") {
+      // A stored "<collection>._children" stands for an LMS that keeps fewer fields.
+      var listed = this.state[prefix + "._children"];
+      return { kind: "children", value: listed !== undefined ? listed : collection.children };
+    }
     if (rest === "_count") return { kind: "count", prefix: prefix };
     var m = /^(\d+)\.(.+)$/.exec(rest);
     if (!m) return null;
