@@ -175,11 +175,24 @@ def _plain(markdown_inline: str) -> str:
     return re.sub(r"[*_`]", "", markdown_inline).strip()
 
 
+# Setting up a Markdown instance costs more than converting a page with it, so
+# one instance is kept for plain text and one for the module being rendered,
+# and reset before each use.
+_plain_markdown: Markdown | None = None
+_linked_markdown: tuple[LinkContext, Markdown] | None = None
+
+
 def _markdown(context: LinkContext | None = None) -> Markdown:
-    extensions: list = list(MARKDOWN_EXTENSIONS)
-    if context is not None:
-        extensions.append(LinkExtension(context))
-    return Markdown(extensions=extensions, output_format="html")
+    """A converter ready for a new document: with the link checker of `context`, or plain."""
+    global _plain_markdown, _linked_markdown
+    if context is None:
+        if _plain_markdown is None:
+            _plain_markdown = Markdown(extensions=list(MARKDOWN_EXTENSIONS), output_format="html")
+        return _plain_markdown.reset()
+    if _linked_markdown is None or _linked_markdown[0] is not context:
+        extensions: list = [*MARKDOWN_EXTENSIONS, LinkExtension(context)]
+        _linked_markdown = (context, Markdown(extensions=extensions, output_format="html"))
+    return _linked_markdown[1].reset()
 
 
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
