@@ -7,6 +7,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markdown import Markdown
@@ -135,7 +136,15 @@ def page_filename(layout: str, index: int, page_count: int) -> str:
     return f"page-{index + 1}.html"
 
 
-def render_bundle(course: Course, bundle: Bundle, layout: str) -> RenderedBundle:
+class RenderCache(Protocol):
+    """Where render_bundle finds modules rendered before (see pipeline.ModuleCache)."""
+
+    def lookup(self, module: Module) -> tuple[RenderedModule, list[ScormpackError]] | None: ...
+
+    def store(self, module: Module, rendered: RenderedModule, warnings: list[ScormpackError]) -> None: ...
+
+
+def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCache | None = None) -> RenderedBundle:
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
     module_paths = {module.path.resolve(): module for module in bundle.modules}
@@ -147,7 +156,18 @@ def render_bundle(course: Course, bundle: Bundle, layout: str) -> RenderedBundle
             return None
         return f"../{module.id}/index.html" + (f"#{fragment}" if fragment else "")
 
-    modules = [_render_module(course, bundle, module, layout, module_href, warnings) for module in bundle.modules]
+    modules = []
+    for module in bundle.modules:
+        cached = cache.lookup(module) if cache is not None else None
+        if cached is None:
+            module_warnings: list[ScormpackError] = []
+            rendered = _render_module(course, bundle, module, layout, module_href, module_warnings)
+            if cache is not None:
+                cache.store(module, rendered, module_warnings)
+        else:
+            rendered, module_warnings = cached
+        warnings.extend(module_warnings)
+        modules.append(rendered)
     shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in RUNTIME_FILES}
     for rendered in modules:
         shared.update(rendered.media)
