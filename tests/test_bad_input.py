@@ -12,7 +12,12 @@ import pytest
 def snapshot(folder: Path) -> dict[str, str]:
     if not folder.exists():
         return {}
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    # Every file, the build cache (.scormpack-cache/) included.
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def expect_failure(cli, course: Path, dist: Path, message: str) -> str:
     assert message in result.output
     assert "Traceback" not in result.output
     assert snapshot(dist) == before
-    assert not [p for p in dist.iterdir() if p.name.startswith(".")]
+    assert not [p for p in dist.iterdir() if p.name.startswith(".") and p.name != ".scormpack-cache"]
     return result.output
 
 

@@ -1,6 +1,7 @@
 """The command line: thin wrappers that call the verbs and print their results."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -8,9 +9,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build as build_packages
 from .errors import ScormpackError
 from .loader import load_course
+from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
 from .targets import TARGETS
 from .validate import validate_package
 
@@ -42,32 +43,123 @@ def main() -> None:
     """Compile Markdown training modules into SCORM and Common Cartridge packages."""
 
 
+def _shard_option(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        return parse_shard(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+class BuildProgress:
+    """A progress bar on a terminal; one plain line per package otherwise (CI logs)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.plain = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+
+    def __call__(self, record: PackageRecord, done: int, total: int, reused: bool) -> None:
+        if self.plain:
+            state = "unchanged" if reused else "built"
+            width = len(str(total))
+            click.echo(f"[{done:{width}}/{total}] {record.bundle} {record.target}: {state}, {human_size(record.bytes)}", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Building", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @main.command()
 @click.argument("course_dir", default="content", type=click.Path(path_type=Path))
 @click.option("-t", "--target", "targets", multiple=True, help=f"Target to build (repeatable): {', '.join(TARGETS)}, or all.")
+@click.option("--all-targets", is_flag=True, help="Build every target (the same as --target all).")
 @click.option("-b", "--bundle", "bundles", multiple=True, help="Bundle id to build (repeatable; default: every bundle).")
 @click.option("-o", "--out", "out_dir", default="dist", type=click.Path(path_type=Path), help="Output directory.")
-def build(course_dir: Path, targets: tuple[str, ...], bundles: tuple[str, ...], out_dir: Path) -> None:
-    """Build one package per bundle and target from COURSE_DIR (default: content)."""
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if anything warns (lint or validation).")
+@click.option("--shard", metavar="K/N", callback=_shard_option, help="Build only the K-th of N slices of the bundle x target matrix.")
+@click.option("--no-cache", is_flag=True, help="Ignore and keep no build cache (OUT/.scormpack-cache).")
+def build(
+    course_dir: Path,
+    targets: tuple[str, ...],
+    all_targets: bool,
+    bundles: tuple[str, ...],
+    out_dir: Path,
+    jobs: int | None,
+    strict: bool,
+    shard: tuple[int, int] | None,
+    no_cache: bool,
+) -> None:
+    """Build one package per bundle and target from COURSE_DIR (default: content).
+
+    Writes the packages, SHA256SUMS and build-report.json to the output
+    directory, and reuses what an earlier build there made from unchanged
+    sources.
+    """
+    progress = BuildProgress()
     try:
-        built = build_packages(course_dir, list(targets), list(bundles), out_dir)
+        result = run_pipeline(
+            course_dir,
+            ["all"] if all_targets else list(targets),
+            list(bundles),
+            out_dir,
+            jobs=jobs,
+            strict=strict,
+            shard=shard,
+            use_cache=not no_cache,
+            on_package=progress,
+        )
+    except StrictFailure as failure:
+        progress.close()
+        for warning in failure.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        fail(failure)
+    except ScormpackError as error:
+        progress.close()
+        fail(error)
+    progress.close()
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    rows = [
+        [
+            record.bundle,
+            record.target,
+            str(record.modules),
+            human_size(record.bytes),
+            record.validation + (f" ({len(record.warnings)} warnings)" if record.warnings else ""),
+            str(out_dir / record.file),
+        ]
+        for record in result.packages
+    ]
+    print_table(["bundle", "target", "modules", "size", "validation", "package"], rows)
+    if shard is not None:
+        click.echo(f"shard {shard[0]}/{shard[1]}: {len(result.selected)} of {len(result.matrix)} packages")
+
+
+@main.command(name="merge-reports")
+@click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("-o", "--out", "out_dir", default="dist", type=click.Path(path_type=Path), help="Output directory.")
+def merge_reports_command(shard_dirs: tuple[Path, ...], out_dir: Path) -> None:
+    """Merge the output directories of a sharded build (build --shard K/N) into one.
+
+    Checks every package against its shard's report, copies the packages
+    into OUT and writes one SHA256SUMS and build-report.json for the whole
+    matrix.
+    """
+    try:
+        merged = merge_reports(list(shard_dirs), out_dir)
     except ScormpackError as error:
         fail(error)
-    rows = []
-    for package in built:
-        for warning in package.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        rows.append(
-            [
-                package.bundle.id,
-                package.target.name,
-                str(len(package.bundle.modules)),
-                human_size(package.size),
-                "valid" + (f" ({len(package.warnings)} warnings)" if package.warnings else ""),
-                str(package.path),
-            ]
-        )
-    print_table(["bundle", "target", "modules", "size", "validation", "package"], rows)
+    click.echo(
+        f"merged {len(shard_dirs)} report(s): {len(merged.packages)} packages, {len(merged.copied)} copied into {out_dir}"
+    )
 
 
 @main.command(name="list")

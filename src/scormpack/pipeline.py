@@ -1,0 +1,572 @@
+"""The release pipeline: every bundle for every target, in parallel, cached, checked and reported.
+
+build.py holds the steps for one package (render, plan and validate); this
+module runs them over the bundle x target matrix:
+
+1. load the course, list the matrix in a fixed order and take this shard's
+   slice of it;
+2. reuse every package whose inputs are unchanged since the last build
+   (cache.py);
+3. render each bundle once per layout and plan, validate and write its
+   packages, in worker processes, into a staging folder in the output
+   directory;
+4. only when everything succeeded (and, with strict, nothing warned), move
+   the packages into place and write SHA256SUMS and build-report.json.
+
+A failed build leaves the output directory as it was. The bytes of every
+package depend only on the sources, scormpack and SOURCE_DATE_EPOCH, never on
+the number of jobs or the order the work was done in.
+"""
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .build import plan_package, select_bundles, select_targets
+from .cache import (
+    CACHE_DIR_NAME,
+    MODULES_FOLDER,
+    BuildCache,
+    FileHashes,
+    ModuleCache,
+    digest_of,
+    load_module_cache,
+    module_cache_name,
+    sha256_file,
+    tool_fingerprint,
+    write_atomic,
+)
+from .course import Bundle, Course, Module
+from .errors import ScormpackError
+from .loader import COURSE_FILE, load_course
+from .package import entry_timestamp, write_package
+from .render import render_bundle
+from .targets import TARGETS, Target
+
+REPORT_NAME = "build-report.json"
+SUMS_NAME = "SHA256SUMS"
+REPORT_FORMAT = 1
+STAGING_PREFIX = ".scormpack-staging-"
+
+
+@dataclass(frozen=True, order=True)
+class MatrixEntry:
+    bundle: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.bundle} x {self.target}"
+
+
+@dataclass
+class PackageRecord:
+    """One package of the build, as build-report.json lists it."""
+
+    file: str
+    bundle: str
+    target: str
+    modules: int
+    files: int
+    bytes: int
+    sha256: str
+    validation: str = "valid"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def entry(self) -> MatrixEntry:
+        return MatrixEntry(self.bundle, self.target)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> PackageRecord:
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass
+class BuildStats:
+    """What the build had to do: the cache makes the difference."""
+
+    modules_rendered: int = 0
+    modules_reused: int = 0
+    packages_built: int = 0
+    packages_reused: int = 0
+
+
+@dataclass
+class PipelineResult:
+    course: Course
+    out_dir: Path
+    matrix: list[MatrixEntry]  # the whole matrix, every shard included
+    selected: list[MatrixEntry]  # what this build covered
+    packages: list[PackageRecord]
+    lint_warnings: list[str]
+    stats: BuildStats
+    shard: tuple[int, int] | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.lint_warnings + [f"{p.bundle}/{p.target}: {w}" for p in self.packages for w in p.warnings]
+
+    @property
+    def report_path(self) -> Path:
+        return self.out_dir / REPORT_NAME
+
+    @property
+    def sums_path(self) -> Path:
+        return self.out_dir / SUMS_NAME
+
+
+class StrictFailure(ScormpackError):
+    """A build that warned, run with --strict: nothing was written."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__(f"--strict: the build gave {len(warnings)} warning(s); nothing was written")
+        self.warnings = warnings
+
+
+# Called after each package is done: (record, packages done, packages in this build, reused from the cache).
+ProgressCallback = Callable[[PackageRecord, int, int, bool], None]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' -> (K, N), with 1 <= K <= N."""
+    try:
+        index_text, count_text = text.split("/")
+        index, count = int(index_text), int(count_text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not K/N (for example 1/3)") from None
+    if count < 1 or not 1 <= index <= count:
+        raise ValueError(f"{text!r}: K must be between 1 and N")
+    return index, count
+
+
+def shard_slice(matrix: list[MatrixEntry], index: int, count: int) -> list[MatrixEntry]:
+    """The K-th of N contiguous slices of the sorted matrix (a bundle's targets stay together where they can)."""
+    ordered = sorted(matrix)
+    return ordered[(index - 1) * len(ordered) // count : index * len(ordered) // count]
+
+
+def lint_warnings(course_dir: Path) -> list[str]:
+    """The course's lint findings, when this scormpack has a linter."""
+    try:
+        from . import lint
+    except ImportError:
+        return []
+    lint_course = getattr(lint, "lint_course", None)
+    if lint_course is None:
+        return []
+    return [str(finding) for finding in lint_course(Path(course_dir))]
+
+
+def relative_warning(warning: ScormpackError | object, root: Path) -> str:
+    """A warning with its file named relative to the course directory, the same on every machine."""
+    if isinstance(warning, ScormpackError) and warning.path is not None:
+        path = Path(warning.path)
+        try:
+            shown = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        return str(ScormpackError(warning.message, shown, warning.line))
+    return str(warning)
+
+
+class InputKeys:
+    """Content keys of what a rendered module and a package are made from."""
+
+    def __init__(self, course: Course, files: FileHashes):
+        self.course = course
+        self.files = files
+        self.root = course.root.resolve()
+        course_data = [repr(getattr(course, f.name)) for f in fields(course) if f.name not in ("modules", "bundles")]
+        self.course_key = digest_of(
+            {
+                "tool": tool_fingerprint(),
+                "root": str(self.root),
+                "course.toml": files.digest(course.root / COURSE_FILE),
+                "model": digest_of(course_data),
+            }
+        )
+        self._modules: dict[str, list] = {}
+
+    def module_sources(self, module: Module) -> list:
+        if module.id not in self._modules:
+            relative = module.path.resolve().relative_to(self.root).as_posix()
+            self._modules[module.id] = [module.id, relative, self.files.digest(module.path), digest_of(repr(module))]
+        return self._modules[module.id]
+
+    def bundle_data(self, bundle: Bundle) -> dict:
+        return {
+            "course": self.course_key,
+            "bundle": [bundle.id, bundle.title, bundle.description, bundle.audience, bundle.stage],
+            "modules": [self.module_sources(module) for module in bundle.modules],
+        }
+
+    def module_keys(self, bundle: Bundle, layout: str) -> dict[str, str]:
+        """Render key per module: its sources, the course, and the bundle's module list (links between modules)."""
+        shared = {
+            "course": self.course_key,
+            "layout": layout,
+            "bundle": [bundle.id, bundle.title, bundle.description, bundle.audience, bundle.stage],
+            "members": [self.module_sources(module)[:2] for module in bundle.modules],
+        }
+        return {module.id: digest_of({**shared, "module": self.module_sources(module)}) for module in bundle.modules}
+
+    def package_key(self, bundle: Bundle, target: Target) -> str:
+        return digest_of(
+            {**self.bundle_data(bundle), "target": target.name, "layout": target.layout, "time": list(entry_timestamp())}
+        )
+
+
+@dataclass
+class GroupTask:
+    """One bundle rendered in one layout, and every target of this build that uses that layout."""
+
+    bundle_id: str
+    layout: str
+    targets: list[str]
+    staging: str
+    module_keys: dict[str, str]
+    cache_in: str | None  # the module cache of an earlier build
+    cache_out: str | None  # where this build's module cache is staged
+
+
+@dataclass
+class GroupOutcome:
+    records: list[PackageRecord] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)  # course files the packages hold
+    modules_rendered: int = 0
+    modules_reused: int = 0
+    error: tuple[str, str | None, int | None] | None = None  # a ScormpackError, which does not pickle whole
+
+
+_worker_course: Course | None = None
+
+
+def _init_worker(course: Course) -> None:
+    global _worker_course
+    _worker_course = course
+
+
+def build_group(task: GroupTask) -> GroupOutcome:
+    """Render one bundle in one layout and write its packages into the staging folder."""
+    course = _worker_course
+    assert course is not None, "build_group runs after _init_worker"
+    bundle = course.bundle(task.bundle_id)
+    root = course.root.resolve()
+    outcome = GroupOutcome()
+    previous = load_module_cache(Path(task.cache_in)) if task.cache_in else {}
+    module_cache = ModuleCache(previous, task.module_keys)
+    try:
+        rendered = render_bundle(course, bundle, task.layout, module_cache)
+        outcome.media = sorted(
+            str(path.resolve()) for path in rendered.shared_files.values() if path.resolve().is_relative_to(root)
+        )
+        for name in task.targets:
+            target = TARGETS[name]
+            plan, findings = plan_package(course, bundle, target, rendered)
+            entries = plan.all_entries()
+            path = Path(task.staging) / target.package_name(course, bundle)
+            write_package(path, entries)
+            warnings = [relative_warning(w, root) for w in plan.warnings]
+            warnings += [f"{f.where}: {f.message}" for f in findings if f.severity == "warning"]
+            outcome.records.append(
+                PackageRecord(
+                    file=path.name,
+                    bundle=bundle.id,
+                    target=name,
+                    modules=len(bundle.modules),
+                    files=len(entries),
+                    bytes=path.stat().st_size,
+                    sha256=sha256_file(path),
+                    warnings=warnings,
+                )
+            )
+        if task.cache_out:
+            write_atomic(Path(task.cache_out), module_cache.dumps())
+    except ScormpackError as error:
+        outcome.error = (error.message, None if error.path is None else str(error.path), error.line)
+    outcome.modules_rendered, outcome.modules_reused = module_cache.rendered, module_cache.reused
+    return outcome
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _run_groups(tasks: list[GroupTask], course: Course, jobs: int, on_outcome: Callable[[GroupOutcome], None]) -> list[GroupOutcome]:
+    workers = min(jobs, len(tasks))
+    if workers <= 1:
+        _init_worker(course)
+        outcomes = []
+        for task in tasks:
+            outcomes.append(build_group(task))
+            on_outcome(outcomes[-1])
+        return outcomes
+    by_task: dict[int, GroupOutcome] = {}
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
+        futures = {pool.submit(build_group, task): index for index, task in enumerate(tasks)}
+        for future in as_completed(futures):
+            by_task[futures[future]] = future.result()
+            on_outcome(by_task[futures[future]])
+    return [by_task[index] for index in range(len(tasks))]
+
+
+def run_pipeline(
+    course_dir: Path,
+    target_names: list[str],
+    bundle_ids: list[str],
+    out_dir: Path,
+    *,
+    jobs: int | None = None,
+    strict: bool = False,
+    shard: tuple[int, int] | None = None,
+    use_cache: bool = True,
+    on_package: ProgressCallback | None = None,
+) -> PipelineResult:
+    course = load_course(Path(course_dir))
+    bundles = {bundle.id: bundle for bundle in select_bundles(course, bundle_ids)}
+    targets = {target.name: target for target in select_targets(course, target_names)}
+    matrix = sorted(MatrixEntry(bundle, target) for bundle in bundles for target in targets)
+    selected = shard_slice(matrix, *shard) if shard else matrix
+    lint = lint_warnings(course.root)
+    out_dir = Path(out_dir)
+    cache = BuildCache(out_dir / CACHE_DIR_NAME, enabled=use_cache)
+    keys = InputKeys(course, cache.files)
+    stats = BuildStats()
+    records: dict[MatrixEntry, PackageRecord] = {}
+    package_keys: dict[MatrixEntry, str] = {}
+    done = 0
+
+    def finished(record: PackageRecord, reused: bool) -> None:
+        nonlocal done
+        done += 1
+        if on_package is not None:
+            on_package(record, done, len(selected), reused)
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for entry in selected:
+        bundle, target = bundles[entry.bundle], targets[entry.target]
+        package_keys[entry] = keys.package_key(bundle, target)
+        cached = cache.packages.get(target.package_name(course, bundle))
+        if cached is not None and _still_valid(cached, package_keys[entry], out_dir, cache.files):
+            records[entry] = PackageRecord.from_json(cached["record"])
+            stats.packages_reused += 1
+            finished(records[entry], True)
+        else:
+            groups.setdefault((bundle.id, target.layout), []).append(target.name)
+
+    created_out_dir = not out_dir.exists()
+    staging: Path | None = None
+    try:
+        outcomes: list[GroupOutcome] = []
+        if groups:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+            tasks = []
+            # Biggest bundles first, so the last worker to finish is not the one handed the largest.
+            for bundle_id, layout in sorted(groups, key=lambda g: (-len(bundles[g[0]].modules), g)):
+                cache_path = cache.module_cache_path(bundle_id, layout)
+                tasks.append(
+                    GroupTask(
+                        bundle_id=bundle_id,
+                        layout=layout,
+                        targets=groups[(bundle_id, layout)],
+                        staging=str(staging),
+                        module_keys=keys.module_keys(bundles[bundle_id], layout),
+                        cache_in=str(cache_path) if cache_path and cache_path.is_file() else None,
+                        cache_out=str(staging / MODULES_FOLDER / module_cache_name(bundle_id, layout)) if cache_path else None,
+                    )
+                )
+
+            def report_outcome(outcome: GroupOutcome) -> None:
+                for record in outcome.records:
+                    finished(record, False)
+
+            outcomes = _run_groups(tasks, course, jobs or default_jobs(), report_outcome)
+            failures = [outcome.error for outcome in outcomes if outcome.error is not None]
+            if failures:
+                message, path, line = min(failures, key=lambda error: (str(error[1]), error[2] or 0, error[0]))
+                raise ScormpackError(message, path, line)
+        built = [record for outcome in outcomes for record in outcome.records]
+        for record in built:
+            records[record.entry] = record
+            stats.packages_built += 1
+        for outcome in outcomes:
+            stats.modules_rendered += outcome.modules_rendered
+            stats.modules_reused += outcome.modules_reused
+        packages = [records[entry] for entry in selected]
+        result = PipelineResult(course, out_dir, matrix, selected, packages, lint, stats, shard)
+        if strict and result.warnings:
+            raise StrictFailure(result.warnings)
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        cache_updates: dict[str, dict] = {}
+        media_of = {(record.bundle, record.target): outcome.media for outcome in outcomes for record in outcome.records}
+        for record in built:
+            destination = out_dir / record.file
+            os.replace(staging / record.file, destination)
+            if cache.enabled:
+                stat = destination.stat()
+                cache_updates[record.file] = {
+                    "key": package_keys[record.entry],
+                    "media": {path: cache.files.digest(Path(path)) for path in media_of[(record.bundle, record.target)]},
+                    "output": [stat.st_size, stat.st_mtime_ns],
+                    "record": record.to_json(),
+                }
+        if staging is not None and (staging / MODULES_FOLDER).is_dir():
+            (cache.root / MODULES_FOLDER).mkdir(parents=True, exist_ok=True)
+            for staged in (staging / MODULES_FOLDER).iterdir():
+                os.replace(staged, cache.root / MODULES_FOLDER / staged.name)
+        write_atomic(result.sums_path, sha256sums(packages).encode("utf-8"))
+        write_atomic(result.report_path, report_json(result).encode("utf-8"))
+        cache.save(cache_updates)
+        return result
+    except BaseException:
+        if created_out_dir:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _still_valid(cached: dict, key: str, out_dir: Path, files: FileHashes) -> bool:
+    """A cached package is reused when its key matches, its media are unchanged and its file is the one written."""
+    if cached.get("key") != key or not files.unchanged(cached.get("media", {})):
+        return False
+    try:
+        stat = (out_dir / cached["record"]["file"]).stat()
+    except (OSError, KeyError, TypeError):
+        return False
+    return [stat.st_size, stat.st_mtime_ns] == cached.get("output")
+
+
+def sha256sums(packages: list[PackageRecord]) -> str:
+    """The `sha256sum` format: '<hex>  <file name>' per line, sorted by name, so `sha256sum -c` checks them."""
+    return "".join(f"{record.sha256}  {record.file}\n" for record in sorted(packages, key=lambda r: r.file))
+
+
+def report_json(result: PipelineResult) -> str:
+    course = result.course
+    report = {
+        "format": REPORT_FORMAT,
+        "scormpack": __version__,
+        "course": {"id": course.id, "title": course.title, "version": course.version},
+        "source_date_epoch": entry_epoch(),
+        "shard": None if result.shard is None else f"{result.shard[0]}/{result.shard[1]}",
+        "matrix": [f"{entry.bundle}/{entry.target}" for entry in result.matrix],
+        "lint": result.lint_warnings,
+        "packages": [record.to_json() for record in sorted(result.packages, key=lambda r: (r.bundle, r.target))],
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def entry_epoch() -> int:
+    """The SOURCE_DATE_EPOCH the zip entries carry (after package.py's clamping)."""
+    return calendar.timegm((*entry_timestamp(), 0, 0, 0))
+
+
+@dataclass
+class MergedReports:
+    out_dir: Path
+    report: dict
+    packages: list[PackageRecord]
+    copied: list[str]
+
+
+def read_report(folder: Path) -> dict:
+    path = Path(folder) / REPORT_NAME
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise ScormpackError(f"no {REPORT_NAME} here: is this the output directory of a build?", folder) from None
+    except ValueError as error:
+        raise ScormpackError(f"not valid JSON: {error}", path) from None
+    if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
+        raise ScormpackError(f"not a scormpack build report (format {REPORT_FORMAT})", path)
+    return report
+
+
+def merge_reports(shard_dirs: list[Path], out_dir: Path) -> MergedReports:
+    """Merge the output directories of the shards of one build into out_dir.
+
+    The shards must come from the same course version, scormpack and
+    SOURCE_DATE_EPOCH, and together cover the whole matrix. Each package is
+    checked against its shard's hash and copied into out_dir (unless it is
+    there already); then SHA256SUMS and build-report.json are written for the
+    whole matrix, the same as one unsharded build would have written. Nothing
+    is written unless every check passes.
+    """
+    out_dir = Path(out_dir)
+    reports = [(Path(folder), read_report(Path(folder))) for folder in shard_dirs]
+    if not reports:
+        raise ScormpackError("merge-reports needs at least one build output directory")
+    first_dir, first = reports[0]
+    same = ("scormpack", "course", "source_date_epoch", "matrix")
+    for folder, report in reports[1:]:
+        for key in same:
+            if report.get(key) != first.get(key):
+                raise ScormpackError(
+                    f"{REPORT_NAME}: its {key} differs from that of {first_dir} ({report.get(key)!r} vs {first.get(key)!r}): "
+                    "shards must come from one build",
+                    folder,
+                )
+    sources: dict[str, tuple[PackageRecord, Path]] = {}
+    lint: list[str] = []
+    for folder, report in reports:
+        lint += [warning for warning in report.get("lint", []) if warning not in lint]
+        for data in report.get("packages", []):
+            record = PackageRecord.from_json(data)
+            known = sources.get(record.file)
+            if known is not None and known[0].sha256 != record.sha256:
+                raise ScormpackError(f"{record.file} was built twice with different bytes (also in {known[1]})", folder)
+            sources.setdefault(record.file, (record, folder))
+    matrix = [MatrixEntry(*entry.split("/", 1)) for entry in first.get("matrix", [])]
+    built = {record.entry for record, _ in sources.values()}
+    missing = [entry for entry in matrix if entry not in built]
+    if missing:
+        shown = ", ".join(str(entry) for entry in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ScormpackError(f"the shards do not cover the matrix: {len(missing)} package(s) missing ({shown})")
+    to_copy: list[tuple[Path, Path]] = []
+    for name, (record, folder) in sorted(sources.items()):
+        source, destination = folder / name, out_dir / name
+        if source.resolve() == destination.resolve():
+            candidate = source
+        elif destination.is_file() and sha256_file(destination) == record.sha256:
+            continue
+        else:
+            candidate = source
+            to_copy.append((source, destination))
+        if not candidate.is_file():
+            raise ScormpackError(f"{name} is in the shard's report but not in its directory", folder)
+        if sha256_file(candidate) != record.sha256:
+            raise ScormpackError(f"{name} does not match the sha256 its shard's report gives", folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for source, destination in to_copy:
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=out_dir)
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, destination)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    packages = sorted((record for record, _ in sources.values()), key=lambda r: (r.bundle, r.target))
+    report = {**first, "shard": None, "lint": lint, "packages": [record.to_json() for record in packages]}
+    write_atomic(out_dir / SUMS_NAME, sha256sums(packages).encode("utf-8"))
+    write_atomic(out_dir / REPORT_NAME, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return MergedReports(out_dir, report, packages, [destination.name for _, destination in to_copy])
