@@ -93,6 +93,14 @@ class Quiz:
 
 
 @dataclass
+class WebLink:
+    """An external web page the module points to (front matter `links:`)."""
+
+    title: str
+    url: str  # absolute http(s) URL
+
+
+@dataclass
 class Module:
     id: str
     title: str
@@ -106,6 +114,7 @@ class Module:
     body: str  # Markdown after the front matter, quiz block removed
     body_line: int  # line number in path of the first body line
     quiz: Quiz | None = None
+    links: list[WebLink] = field(default_factory=list)
 
     def is_for(self, audience: str | None, stage: str | None) -> bool:
         audience_ok = audience is None or ALL in self.audiences or audience in self.audiences

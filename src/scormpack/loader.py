@@ -5,11 +5,12 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
 
-from .course import ALL, Audience, Bundle, Course, Module, QuizSettings, Stage
+from .course import ALL, Audience, Bundle, Course, Module, QuizSettings, Stage, WebLink
 from .errors import ScormpackError
 from .markdown_ext.blocks import find_blocks, parse_condition
 from .markdown_ext.quiz import extract_quiz
@@ -21,7 +22,7 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 KNOWN_TARGETS = ("scorm12", "scorm2004", "scorm2004-3rd", "cc11", "cc13")
 SEQUENCING_PRESETS = ("free", "linear")
 
-MODULE_KEYS = {"id", "title", "order", "audiences", "stages", "duration", "objectives", "source", "quiz"}
+MODULE_KEYS = {"id", "title", "order", "audiences", "stages", "duration", "objectives", "source", "quiz", "links"}
 QUIZ_KEYS = {"pass_mark", "attempts", "required", "shuffle"}
 
 
@@ -311,6 +312,7 @@ def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Modu
         body="\n".join(lines),
         body_line=body_line,
         quiz=quiz,
+        links=fields.links(),
     )
 
 
@@ -331,6 +333,26 @@ class _FrontMatter(_Table):
             if item != ALL and item not in known:
                 raise ScormpackError(f"unknown {what} {item!r}", self.path, self.line_of(key))
         return value
+
+    def links(self) -> list[WebLink]:
+        """`links:` entries, each a mapping with a title and an absolute http(s) url."""
+        value = self.get("links", list, default=[])
+        links = []
+        for entry in value:
+            line = self.line_of("links")
+            url_text = entry.get("url") if isinstance(entry, dict) else None
+            if isinstance(url_text, str) and url_text and url_text in self.text:
+                line = self.text.count("\n", 0, self.text.index(url_text)) + 1
+            if not isinstance(entry, dict) or set(entry) - {"title", "url"}:
+                raise ScormpackError("each entry of links must have only a title and a url", self.path, line)
+            title, url = entry.get("title"), entry.get("url")
+            if not isinstance(title, str) or not title.strip():
+                raise ScormpackError("a links entry needs a non-empty title", self.path, line)
+            parts = urlsplit(url) if isinstance(url, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+                raise ScormpackError(f"links: {url!r} is not an absolute http or https URL", self.path, line)
+            links.append(WebLink(title.strip(), url))
+        return links
 
     def quiz_settings(self) -> QuizSettings | None:
         if "quiz" not in self.data:

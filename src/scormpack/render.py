@@ -374,3 +374,43 @@ def quiz_data(quiz: Quiz) -> dict:
         "shuffle": settings.shuffle,
         "questions": questions,
     }
+
+
+INTRODUCTION_FILE = "index.html"  # at the package root, beside the module folders
+
+
+def render_introduction(rendered: RenderedBundle) -> bytes:
+    """The bundle's introduction page (paged layout): the course, its audience and its modules, linked.
+
+    Common Cartridge puts it first, so that LMSs which turn the first item into
+    a general section keep module 1 in a section of its own.
+    """
+    course, bundle = rendered.course, rendered.bundle
+    audiences = {audience.id: audience for audience in course.audiences}
+    stages = {stage.id: stage for stage in course.stages}
+    entries = [
+        {
+            "title": module.module.title,
+            "href": module.launch,
+            "minutes": module.module.duration_minutes,
+            "has_quiz": module.quiz is not None,
+        }
+        for module in rendered.modules
+    ]
+    description = bundle.description or course.description
+    common = {
+        "course": course,
+        "bundle": bundle,
+        "module": {"title": "About this course", "source_reference": ""},
+        "shared": "shared/",
+        "layout": rendered.layout,
+    }
+    return _render(
+        "introduction.html",
+        common,
+        description_html=Markup(_markdown().convert(description)) if description else "",
+        audience=audiences.get(bundle.audience or ""),
+        stage=stages.get(bundle.stage or ""),
+        entries=entries,
+        total_minutes=sum(entry["minutes"] for entry in entries),
+    )
