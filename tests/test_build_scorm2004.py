@@ -55,7 +55,7 @@ def outline(element: etree._Element) -> list:
     rows = []
     for node in element.iter():
         qname = etree.QName(node)
-        prefix = next(p for p, uri in NS.items() if uri == qname.namespace)
+        prefix = {uri: p for p, uri in NS.items()}.get(qname.namespace, qname.namespace)
         text = (node.text or "").strip() or None
         rows.append((f"{prefix}:{qname.localname}", dict(node.attrib), text))
     return rows
