@@ -206,5 +206,29 @@ def init(directory: Path) -> None:
     click.echo(f"Created a course in {directory}. Build it with: scormpack build {directory}")
 
 
+
+@main.command()
+@click.argument("course_dir", default="content", type=click.Path(path_type=Path))
+@click.option("-b", "--bundle", "bundle_id", help="Bundle id to preview (needed when the course has more than one).")
+@click.option(
+    "-t", "--target", "target_name", type=click.Choice(["scorm12", "scorm2004", "scorm2004-3rd"]),
+    help="Package to play (default: the course's first SCORM default target, else scorm12).",
+)
+@click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0: any free port).")
+def preview(course_dir: Path, bundle_id: str | None, target_name: str | None, port: int) -> None:
+    """Build one bundle into a temporary folder and play it in an LMS-like page on 127.0.0.1.
+
+    Rebuilds when a source file changes; Ctrl-C stops.
+    """
+    from .preview import Preview, run
+
+    def report(message: str, is_error: bool) -> None:
+        click.echo(message, err=is_error)
+
+    try:
+        run(Preview(course_dir, bundle_id, target_name, port=port, report=report), click.echo)
+    except ScormpackError as error:
+        fail(error)
+
 if __name__ == "__main__":
     main()
