@@ -255,6 +255,21 @@ def _load_modules(root: Path, audience_ids: set[str], stage_ids: set[str]) -> li
     return modules
 
 
+def _load_yaml(text: str) -> Any:
+    """YAML with libyaml when PyYAML has it (ten times faster on a big course).
+
+    On bad YAML the pure-Python parser runs again, so the error message and
+    line do not depend on how PyYAML was installed.
+    """
+    fast_loader = getattr(yaml, "CSafeLoader", None)
+    if fast_loader is not None:
+        try:
+            return yaml.load(text, Loader=fast_loader)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Module:
     text = read_text(path)
     handler = frontmatter.YAMLHandler()
@@ -265,7 +280,7 @@ def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Modu
     except ValueError:
         raise ScormpackError("front matter is not closed with a '---' line", path, 1) from None
     try:
-        meta = yaml.safe_load(front_text)
+        meta = _load_yaml(front_text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or "invalid YAML"
