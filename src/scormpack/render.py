@@ -7,7 +7,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markdown import Markdown
@@ -144,11 +144,9 @@ class RenderCache(Protocol):
     def store(self, module: Module, rendered: RenderedModule, warnings: list[ScormpackError]) -> None: ...
 
 
-def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCache | None = None) -> RenderedBundle:
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}")
+def _module_linker(bundle: Bundle) -> Callable[[Path, str], str | None]:
+    """Where a link to a module file goes: that module's page when the bundle holds it, else nowhere (None)."""
     module_paths = {module.path.resolve(): module for module in bundle.modules}
-    warnings: list[ScormpackError] = []
 
     def module_href(target: Path, fragment: str) -> str | None:
         module = module_paths.get(target.resolve())
@@ -156,6 +154,28 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
             return None
         return f"../{module.id}/index.html" + (f"#{fragment}" if fragment else "")
 
+    return module_href
+
+
+def render_modules(
+    course: Course, bundle: Bundle, modules: list[Module], layout: str
+) -> list[tuple[RenderedModule, list[ScormpackError]]]:
+    """Some of a bundle's modules, each with its warnings, so a big bundle can be rendered in parts."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    module_href = _module_linker(bundle)
+    results = []
+    for module in modules:
+        warnings: list[ScormpackError] = []
+        results.append((_render_module(course, bundle, module, layout, module_href, warnings), warnings))
+    return results
+
+
+def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCache | None = None) -> RenderedBundle:
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    module_href = _module_linker(bundle)
+    warnings: list[ScormpackError] = []
     modules = []
     for module in bundle.modules:
         cached = cache.lookup(module) if cache is not None else None
