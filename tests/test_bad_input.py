@@ -166,3 +166,9 @@ def test_unknown_bundle_and_target(cli, example_course, tmp_path):
     result = cli("build", example_course, "-t", "scorm3000", "-o", tmp_path / "dist")
     assert result.exit_code == 1 and "unknown target 'scorm3000'" in result.output
     assert not (tmp_path / "dist").exists()
+
+
+def test_module_id_reserved_for_package_files(cli, built):
+    course, dist = built
+    edit(module(course), "id: first-minutes", "id: shared")
+    expect_failure(cli, course, dist, f"{module(course)}:2: module id 'shared' is reserved")

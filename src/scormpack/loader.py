@@ -22,6 +22,8 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 KNOWN_TARGETS = ("scorm12", "scorm2004", "scorm2004-3rd", "cc11", "cc13")
 SEQUENCING_PRESETS = ("free", "linear")
 
+# Package folders and resources of that name exist in every package.
+RESERVED_MODULE_IDS = {"shared", "package-description", "introduction", "web_resources"}
 MODULE_KEYS = {"id", "title", "order", "audiences", "stages", "duration", "objectives", "source", "quiz", "links"}
 QUIZ_KEYS = {"pass_mark", "attempts", "required", "shuffle"}
 
@@ -292,6 +294,10 @@ def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Modu
     fields = _FrontMatter(meta, path, front_text)
 
     module_id = fields.identifier("id")
+    if module_id in RESERVED_MODULE_IDS:
+        raise ScormpackError(
+            f"module id {module_id!r} is reserved for the package's own files; choose another", path, fields.line_of("id")
+        )
     audiences = fields.ids("audiences", audience_ids, "audience")
     stages = fields.ids("stages", stage_ids, "stage")
     quiz_settings = fields.quiz_settings()

@@ -49,7 +49,7 @@ class Scorm12Target(Target):
         sub(organization, cp("title"), bundle.title)
         # Moodle disables next/previous between sibling top-level items, so one
         # non-launchable root item holds every module.
-        course_item = sub(organization, cp("item"), identifier=xml_id("ITEM", bundle.id), isvisible="true")
+        course_item = sub(organization, cp("item"), identifier=xml_id("COURSE", bundle.id), isvisible="true")
         sub(course_item, cp("title"), course.title)
         for module in rendered.modules:
             item = sub(
