@@ -603,3 +603,56 @@ def test_validate_command_accepts_the_cartridges(cli, example_course, tmp_path):
         result = cli("validate", package)
         assert result.exit_code == 0, result.output
         assert f"valid {package.stem.rsplit('-', 1)[1]}" in result.output
+
+
+def test_a_module_page_that_renders_empty_is_an_authoring_error(cli, example_course, tmp_path):
+    module = example_course / "modules" / "02-emergency-numbers.md"
+    edit(module, "## The numbers\n", "## The numbers\n\n::: only audience=wardens\n")
+    module.write_text(module.read_text().rstrip("\n") + "\n:::\n")
+    result = cli("build", example_course, "-o", tmp_path / "dist", "-t", "cc11", "-b", "staff-induction")
+    assert result.exit_code == 1
+    line = module.read_text().split("\n").index("## The numbers") + 1
+    assert f"{module.name}:{line}: page 'The numbers' is empty for bundle 'staff-induction'" in result.output
+    assert not list((tmp_path / "dist").glob("*.imscc"))
+
+
+def test_unzipped_cartridge_navigates_in_a_browser_from_plain_files(cli, example_course, tmp_path):
+    from browser import chromium
+
+    build_cc(cli, example_course, tmp_path / "dist", "cc11", "-b", "staff-induction")
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(tmp_path / "dist" / STAFF.format(target="cc11")) as archive:
+        archive.extractall(folder)
+    with chromium() as context:
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto((folder / "index.html").as_uri())
+        visited = []
+        while True:
+            visited.append(tab.url.removeprefix(folder.resolve().as_uri() + "/"))
+            assert tab.evaluate("window.scormpack.adapter") == "none"
+            assert tab.locator("link[rel=stylesheet]").evaluate("link => link.sheet !== null")
+            following = tab.locator("a[rel=next]")
+            if not following.count():
+                break
+            following.click()
+            tab.wait_for_load_state()
+        assert visited == [
+            "index.html", "first-minutes/index.html", "first-minutes/page-2.html",
+            "first-minutes/page-3.html", "first-minutes/quiz.html",
+        ]
+        # The practice check scores itself offline.
+        tab.get_by_label("Check for danger around you").check()
+        tab.get_by_label("Traffic").check()
+        tab.get_by_label("Exposed electricity").check()
+        tab.get_by_label("False").check()
+        tab.get_by_label("Your answer").fill("112")
+        tab.locator("#sp-quiz-submit").click()
+        assert tab.evaluate("window.scormpack.quiz.score") == 100
+        assert tab.evaluate("window.scormpack.quiz.passed") is True
+        tab.locator("a[rel=prev]").click()
+        tab.wait_for_load_state()
+        assert tab.url.endswith("first-minutes/page-3.html")
+        assert errors == []
