@@ -160,6 +160,18 @@ def test_strict_passes_a_build_without_warnings(cli, example_course, tmp_path):
     assert len(packages(tmp_path / "dist")) == 3
 
 
+def test_strict_runs_the_linter_and_fails_on_its_warnings(cli, example_course, tmp_path):
+    pytest.importorskip("scormpack.lint", reason="the linter has not landed")
+    # The build itself does not warn about a picture without alt text; the linter does.
+    edit(example_course / "modules" / "01-first-minutes.md", "![Three steps: danger, response, call]", "![]")
+    build(cli, example_course, tmp_path / "lenient", "-t", "scorm12")
+    result = cli("build", example_course, "-o", tmp_path / "strict", "-t", "scorm12", "--strict")
+    assert result.exit_code == 1
+    lint_lines = [line for line in result.output.splitlines() if line.startswith("warning: lint: ")]
+    assert lint_lines and all("modules/01-first-minutes.md:" in line for line in lint_lines)
+    assert not (tmp_path / "strict").exists()
+
+
 def test_a_failure_in_one_worker_leaves_the_output_directory_untouched(cli, example_course, tmp_path):
     dist = tmp_path / "dist"
     build(cli, example_course, dist, "--all-targets")
@@ -220,6 +232,24 @@ def test_source_date_epoch_is_reported_and_changes_the_bytes(cli, example_course
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     build(cli, example_course, tmp_path / "c", "-t", "scorm12")
     assert set(packages(tmp_path / "c").values()).isdisjoint(packages(tmp_path / "b").values())
+
+
+def test_a_big_bundle_rendered_in_parts_by_several_workers_gives_the_same_bytes(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from make_course import make_course
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    course = make_course(tmp_path / "big", 60)
+    parallel = run_pipeline(course, ["scorm12"], [], tmp_path / "two", jobs=2)
+    serial = run_pipeline(course, ["scorm12"], [], tmp_path / "one", jobs=1)
+    assert parallel.stats.modules_rendered == serial.stats.modules_rendered == 60
+    assert parallel.stats.modules_reused == 0
+    assert packages(tmp_path / "two") == packages(tmp_path / "one")
+    # The parts went into the module cache too: a change to one module re-renders that one only.
+    edit(course / "modules" / "m0007.md", "\n## ", "\nOne more sentence.\n\n## ")
+    again = run_pipeline(course, ["scorm12"], [], tmp_path / "two", jobs=2)
+    assert (again.stats.modules_rendered, again.stats.modules_reused) == (1, 59)
 
 
 # --- shards --------------------------------------------------------------------------

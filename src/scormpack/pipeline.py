@@ -48,7 +48,7 @@ from .course import Bundle, Course, Module
 from .errors import ScormpackError
 from .loader import COURSE_FILE, load_course
 from .package import entry_timestamp, write_package
-from .render import render_bundle
+from .render import render_bundle, render_modules
 from .targets import TARGETS, Target
 
 REPORT_NAME = "build-report.json"
@@ -115,7 +115,9 @@ class PipelineResult:
 
     @property
     def warnings(self) -> list[str]:
-        return self.lint_warnings + [f"{p.bundle}/{p.target}: {w}" for p in self.packages for w in p.warnings]
+        return [f"lint: {w}" for w in self.lint_warnings] + [
+            f"{p.bundle}/{p.target}: {w}" for p in self.packages for w in p.warnings
+        ]
 
     @property
     def report_path(self) -> Path:
@@ -156,16 +158,22 @@ def shard_slice(matrix: list[MatrixEntry], index: int, count: int) -> list[Matri
     return ordered[(index - 1) * len(ordered) // count : index * len(ordered) // count]
 
 
-def lint_warnings(course_dir: Path) -> list[str]:
-    """The course's lint findings, when this scormpack has a linter."""
+def lint_findings(course_dir: Path) -> list[str]:
+    """The linter's findings on the course (scormpack.lint), files named relative to the course directory."""
     try:
-        from . import lint
-    except ImportError:
+        from .lint import lint_course
+    except ImportError:  # a scormpack without the linter
         return []
-    lint_course = getattr(lint, "lint_course", None)
-    if lint_course is None:
-        return []
-    return [str(finding) for finding in lint_course(Path(course_dir))]
+    root = Path(course_dir).resolve()
+    shown = []
+    for finding in lint_course(Path(course_dir)):
+        path = Path(finding.path)
+        try:
+            path_text = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            path_text = str(path)
+        shown.append(f"{path_text}:{finding.line}: {finding.severity}: {finding.message}")
+    return shown
 
 
 def relative_warning(warning: ScormpackError | object, root: Path) -> str:
@@ -238,6 +246,26 @@ class GroupTask:
     module_keys: dict[str, str]
     cache_in: str | None  # the module cache of an earlier build
     cache_out: str | None  # where this build's module cache is staged
+    prerendered: list[str] = field(default_factory=list)  # module caches written by this build's RenderTasks
+
+
+@dataclass
+class RenderTask:
+    """Part of a big bundle's modules, rendered ahead when there are fewer bundles than workers."""
+
+    bundle_id: str
+    layout: str
+    module_ids: list[str]
+    module_keys: dict[str, str]
+    cache_in: str | None
+    out: str  # where the rendered modules are written (module cache format)
+
+
+@dataclass
+class RenderOutcome:
+    modules_rendered: int = 0
+    modules_reused: int = 0
+    error: tuple[str, str | None, int | None] | None = None
 
 
 @dataclass
@@ -265,6 +293,11 @@ def build_group(task: GroupTask) -> GroupOutcome:
     root = course.root.resolve()
     outcome = GroupOutcome()
     previous = load_module_cache(Path(task.cache_in)) if task.cache_in else {}
+    prerendered: set[str] = set()
+    for path in task.prerendered:
+        part = load_module_cache(Path(path))
+        prerendered.update(part)
+        previous.update(part)
     module_cache = ModuleCache(previous, task.module_keys)
     try:
         rendered = render_bundle(course, bundle, task.layout, module_cache)
@@ -295,6 +328,28 @@ def build_group(task: GroupTask) -> GroupOutcome:
             write_atomic(Path(task.cache_out), module_cache.dumps())
     except ScormpackError as error:
         outcome.error = (error.message, None if error.path is None else str(error.path), error.line)
+    # Modules rendered ahead were counted by their RenderTask.
+    outcome.modules_rendered, outcome.modules_reused = module_cache.rendered, module_cache.reused - len(prerendered)
+    return outcome
+
+
+def render_part(task: RenderTask) -> RenderOutcome:
+    """Render the modules of a RenderTask that the cache does not hold, and save them for the GroupTask."""
+    course = _worker_course
+    assert course is not None, "render_part runs after _init_worker"
+    bundle = course.bundle(task.bundle_id)
+    wanted = set(task.module_ids)
+    modules = [module for module in bundle.modules if module.id in wanted]
+    module_cache = ModuleCache(load_module_cache(Path(task.cache_in)) if task.cache_in else {}, task.module_keys)
+    missing = [module for module in modules if module_cache.lookup(module) is None]
+    outcome = RenderOutcome()
+    try:
+        for module, (rendered, warnings) in zip(missing, render_modules(course, bundle, missing, task.layout)):
+            module_cache.store(module, rendered, warnings)
+    except ScormpackError as error:
+        outcome.error = (error.message, None if error.path is None else str(error.path), error.line)
+        return outcome
+    write_atomic(Path(task.out), module_cache.dumps())
     outcome.modules_rendered, outcome.modules_reused = module_cache.rendered, module_cache.reused
     return outcome
 
@@ -306,22 +361,47 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _run_groups(tasks: list[GroupTask], course: Course, jobs: int, on_outcome: Callable[[GroupOutcome], None]) -> list[GroupOutcome]:
-    workers = min(jobs, len(tasks))
+def _run_tasks(
+    render_tasks: list[RenderTask],
+    group_tasks: list[GroupTask],
+    course: Course,
+    jobs: int,
+    on_outcome: Callable[[GroupOutcome], None],
+) -> tuple[list[RenderOutcome], list[GroupOutcome]]:
+    """Run the render tasks, then the group tasks (which use what they rendered), in `jobs` processes."""
+    workers = min(jobs, max(len(render_tasks), len(group_tasks)))
     if workers <= 1:
         _init_worker(course)
+        parts = [render_part(task) for task in render_tasks]
+        if any(part.error for part in parts):
+            return parts, []
         outcomes = []
-        for task in tasks:
+        for task in group_tasks:
             outcomes.append(build_group(task))
             on_outcome(outcomes[-1])
-        return outcomes
-    by_task: dict[int, GroupOutcome] = {}
+        return parts, outcomes
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
-        futures = {pool.submit(build_group, task): index for index, task in enumerate(tasks)}
+        parts = list(pool.map(render_part, render_tasks))
+        if any(part.error for part in parts):
+            return parts, []
+        by_task: dict[int, GroupOutcome] = {}
+        futures = {pool.submit(build_group, task): index for index, task in enumerate(group_tasks)}
         for future in as_completed(futures):
             by_task[futures[future]] = future.result()
             on_outcome(by_task[futures[future]])
-    return [by_task[index] for index in range(len(tasks))]
+    return parts, [by_task[index] for index in range(len(group_tasks))]
+
+
+def split_for_workers(groups: list[tuple[str, int]], jobs: int, minimum: int = 40) -> dict[str, int]:
+    """How many parts to render each (bundle, layout) group in: more than one only when workers would idle.
+
+    groups: (group name, modules). A group of fewer than `minimum` modules is
+    not worth the extra process round trip.
+    """
+    if len(groups) >= jobs:
+        return {}
+    parts_each = -(-jobs // len(groups))
+    return {name: min(parts_each, modules // (minimum // 2)) for name, modules in groups if modules >= minimum}
 
 
 def run_pipeline(
@@ -341,7 +421,8 @@ def run_pipeline(
     targets = {target.name: target for target in select_targets(course, target_names)}
     matrix = sorted(MatrixEntry(bundle, target) for bundle in bundles for target in targets)
     selected = shard_slice(matrix, *shard) if shard else matrix
-    lint = lint_warnings(course.root)
+    # The linter reads every source again: it runs when its findings can fail the build.
+    lint = lint_findings(course.root) if strict else []
     out_dir = Path(out_dir)
     cache = BuildCache(out_dir / CACHE_DIR_NAME, enabled=use_cache)
     keys = InputKeys(course, cache.files)
@@ -391,12 +472,32 @@ def run_pipeline(
                     )
                 )
 
+            workers = jobs or default_jobs()
+            render_tasks: list[RenderTask] = []
+            splits = split_for_workers([(f"{t.bundle_id}--{t.layout}", len(t.module_keys)) for t in tasks], workers)
+            for task in tasks:
+                parts = splits.get(f"{task.bundle_id}--{task.layout}", 1)
+                if parts < 2:
+                    continue
+                module_ids = [module.id for module in bundles[task.bundle_id].modules]
+                for part in range(parts):
+                    chosen = module_ids[part * len(module_ids) // parts : (part + 1) * len(module_ids) // parts]
+                    out = staging / "parts" / f"{task.bundle_id}--{task.layout}--{part}.pickle"
+                    render_tasks.append(
+                        RenderTask(task.bundle_id, task.layout, chosen, task.module_keys, task.cache_in, str(out))
+                    )
+                    task.prerendered.append(str(out))
+
             def report_outcome(outcome: GroupOutcome) -> None:
                 for record in outcome.records:
                     finished(record, False)
 
-            outcomes = _run_groups(tasks, course, jobs or default_jobs(), report_outcome)
-            failures = [outcome.error for outcome in outcomes if outcome.error is not None]
+            parts_done, outcomes = _run_tasks(render_tasks, tasks, course, workers, report_outcome)
+            for part in parts_done:
+                stats.modules_rendered += part.modules_rendered
+                stats.modules_reused += part.modules_reused
+            failures = [part.error for part in parts_done if part.error is not None]
+            failures += [outcome.error for outcome in outcomes if outcome.error is not None]
             if failures:
                 message, path, line = min(failures, key=lambda error: (str(error[1]), error[2] or 0, error[0]))
                 raise ScormpackError(message, path, line)
