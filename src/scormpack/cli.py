@@ -12,6 +12,7 @@ from . import __version__
 from .errors import ScormpackError
 from .loader import load_course
 from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
+from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
 from .targets import TARGETS
 from .validate import validate_package
 
@@ -160,6 +161,35 @@ def merge_reports_command(shard_dirs: tuple[Path, ...], out_dir: Path) -> None:
     click.echo(
         f"merged {len(shard_dirs)} report(s): {len(merged.packages)} packages, {len(merged.copied)} copied into {out_dir}"
     )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--launch", required=True, help="The page to open, relative to FOLDER (e.g. index.html).")
+@click.option("--title", required=True, help="The package's title, as the LMS shows it.")
+@click.option("-t", "--target", type=click.Choice(WRAP_TARGETS), default="scorm12", show_default=True, help="Package format.")
+@click.option("-o", "--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), help="Package file to write (default: dist/ID-VERSION-TARGET.zip).")
+@click.option("--id", "identifier", default="", help="Identifier in the manifest and file name (default: from the title).")
+@click.option("--version", "version", default="1.0.0", show_default=True, help="Package version.")
+@click.option("--language", default="en", show_default=True, help="Language of the content (BCP 47).")
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if anything warns.")
+def wrap(
+    folder: Path, launch: str, title: str, target: str, out_path: Path | None, identifier: str, version: str, language: str, strict: bool
+) -> None:
+    """Package an existing HTML FOLDER (from another tool) as a single-SCO SCORM package or a Common Cartridge."""
+    spec = WrapSpec(folder, launch, title, target, identifier=identifier, version=version, language=language)
+    try:
+        result = wrap_folder(spec, out_path, strict=strict)
+    except StrictFailure as failure:
+        for warning in failure.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        fail(failure)
+    except ScormpackError as error:
+        fail(error)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    verdict = "valid" + (f" ({len(result.warnings)} warnings)" if result.warnings else "")
+    click.echo(f"{result.path}: {target}, {result.files} files, {human_size(result.bytes)}, {verdict}")
 
 
 @main.command(name="list")

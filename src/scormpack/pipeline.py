@@ -131,8 +131,8 @@ class PipelineResult:
 class StrictFailure(ScormpackError):
     """A build that warned, run with --strict: nothing was written."""
 
-    def __init__(self, warnings: list[str]):
-        super().__init__(f"--strict: the build gave {len(warnings)} warning(s); nothing was written")
+    def __init__(self, warnings: list[str], what: str = "the build"):
+        super().__init__(f"--strict: {what} gave {len(warnings)} warning(s); nothing was written")
         self.warnings = warnings
 
 
