@@ -1,6 +1,7 @@
 """The command line: thin wrappers that call the verbs and print their results."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -14,7 +15,10 @@ from .loader import load_course
 from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
 from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
 from .targets import TARGETS
-from .validate import validate_package
+from .lint import fails as lint_fails
+from .lint import lint_course
+from .lms_profiles import LMS_NAMES
+from .validate import format_report, reports_json, validate_package
 
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
 
@@ -211,19 +215,44 @@ def list_bundles(course_dir: Path) -> None:
 
 @main.command()
 @click.argument("packages", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-def validate(packages: tuple[Path, ...]) -> None:
-    """Validate package files; exit 0 when all are valid, 1 otherwise."""
-    all_valid = True
+@click.option("--lms", type=click.Choice(LMS_NAMES), help="Also check what this LMS needs beyond the standard.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("--strict", is_flag=True, help="Warnings make a package invalid too.")
+def validate(packages: tuple[Path, ...], lms: str | None, output_format: str, strict: bool) -> None:
+    """Validate SCORM 1.2, SCORM 2004 and Common Cartridge package files from any tool.
+
+    Prints `PACKAGE: severity: where: message` lines, then the verdict per
+    package. Exit 0 when all are valid, 1 otherwise, 2 on a usage error.
+    """
     for path in packages:
         if not path.is_file():
             raise click.UsageError(f"no such file: {path}")
-        report = validate_package(path)
-        for finding in report.findings:
-            click.echo(f"{path}: {finding}")
-        verdict = "valid" if report.valid else "INVALID"
-        click.echo(f"{path}: {verdict} {report.standard} ({len(report.errors)} errors, {len(report.warnings)} warnings)")
-        all_valid = all_valid and report.valid
-    sys.exit(0 if all_valid else 1)
+    reports = [validate_package(path, lms=lms) for path in packages]
+    if output_format == "json":
+        click.echo(reports_json(reports, strict, lms))
+    else:
+        for report in reports:
+            for line in format_report(report, strict):
+                click.echo(line)
+    sys.exit(0 if all(report.passes(strict) for report in reports) else 1)
+
+
+@main.command()
+@click.argument("course_dir", default="content", type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@click.option("--strict", is_flag=True, help="Warnings fail the lint too.")
+def lint(course_dir: Path, output_format: str, strict: bool) -> None:
+    """Check COURSE_DIR's sources (default: content) and report every problem as `path:line: severity: message`."""
+    findings = lint_course(course_dir)
+    failed = lint_fails(findings, strict)
+    if output_format == "json":
+        click.echo(json.dumps({"valid": not failed, "strict": strict, "findings": [f.as_dict() for f in findings]}, indent=2))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        errors = sum(1 for finding in findings if finding.severity == "error")
+        click.echo(f"{course_dir}: {errors} errors, {len(findings) - errors} warnings", err=True)
+    sys.exit(1 if failed else 0)
 
 
 @main.command()
