@@ -113,27 +113,32 @@ class ModuleCache:
     def __init__(self, previous: dict[str, tuple], keys: dict[str, str]):
         self.previous = previous  # module id -> (key, rendered module, warnings as (message, path, line))
         self.keys = keys  # module id -> its key in this build
-        self.current: dict[str, tuple] = {}
-        self.rendered = 0
-        self.reused = 0
+        self.current: dict[str, tuple] = {}  # what this build used or rendered: the next build's cache
 
-    def lookup(self, module: Module) -> tuple[RenderedModule, list[ScormpackError]] | None:
-        entry = self.previous.get(module.id)
+    def _entry(self, module: Module) -> tuple | None:
+        entry = self.current.get(module.id) or self.previous.get(module.id)
         if entry is None or entry[0] != self.keys.get(module.id):
             return None
-        key, rendered, warnings = entry
-        # The cached copy of the module is equal to this one; keep one object per module.
+        return entry
+
+    def has(self, module: Module) -> bool:
+        return self._entry(module) is not None
+
+    def lookup(self, module: Module) -> tuple[RenderedModule, list[ScormpackError]] | None:
+        entry = self._entry(module)
+        if entry is None:
+            return None
+        self.current[module.id] = entry
+        _, rendered, warnings = entry
+        # A cached copy of the module is equal to this one; keep one object per module.
         rendered.module = module
         if rendered.quiz is not None and module.quiz is not None:
             rendered.quiz.quiz = module.quiz
             for question, source in zip(rendered.quiz.questions, module.quiz.questions):
                 question.question = source
-        self.current[module.id] = entry
-        self.reused += 1
         return rendered, [ScormpackError(message, path, line) for message, path, line in warnings]
 
     def store(self, module: Module, rendered: RenderedModule, warnings: list[ScormpackError]) -> None:
-        self.rendered += 1
         if module.id in self.keys:
             kept = [(w.message, None if w.path is None else str(w.path), w.line) for w in warnings]
             self.current[module.id] = (self.keys[module.id], rendered, kept)

@@ -237,16 +237,15 @@ class InputKeys:
 
 @dataclass
 class GroupTask:
-    """One bundle rendered in one layout, and every target of this build that uses that layout."""
+    """One bundle: its modules rendered in the layouts its targets use, and its packages written."""
 
     bundle_id: str
-    layout: str
     targets: list[str]
     staging: str
-    module_keys: dict[str, str]
-    cache_in: str | None  # the module cache of an earlier build
-    cache_out: str | None  # where this build's module cache is staged
-    prerendered: list[str] = field(default_factory=list)  # module caches written by this build's RenderTasks
+    module_keys: dict[str, dict[str, str]]  # layout -> module id -> render key
+    cache_in: dict[str, str | None]  # layout -> the module cache of an earlier build
+    cache_out: dict[str, str | None]  # layout -> where this build's module cache is staged
+    prerendered: dict[str, list[str]] = field(default_factory=dict)  # layout -> modules rendered by RenderTasks
 
 
 @dataclass
@@ -254,11 +253,10 @@ class RenderTask:
     """Part of a big bundle's modules, rendered ahead when there are fewer bundles than workers."""
 
     bundle_id: str
-    layout: str
     module_ids: list[str]
-    module_keys: dict[str, str]
-    cache_in: str | None
-    out: str  # where the rendered modules are written (module cache format)
+    module_keys: dict[str, dict[str, str]]
+    cache_in: dict[str, str | None]
+    out: dict[str, str]  # layout -> where the rendered modules are written (module cache format)
 
 
 @dataclass
@@ -285,27 +283,52 @@ def _init_worker(course: Course) -> None:
     _worker_course = course
 
 
+def _error_tuple(error: ScormpackError) -> tuple[str, str | None, int | None]:
+    return (error.message, None if error.path is None else str(error.path), error.line)
+
+
+def _module_caches(keys: dict[str, dict[str, str]], cache_in: dict[str, str | None]) -> dict[str, ModuleCache]:
+    return {
+        layout: ModuleCache(load_module_cache(Path(cache_in[layout])) if cache_in.get(layout) else {}, layout_keys)
+        for layout, layout_keys in keys.items()
+    }
+
+
+def render_missing(course: Course, bundle: Bundle, modules: list[Module], caches: dict[str, ModuleCache]) -> tuple[int, int]:
+    """Render the modules some layout's cache lacks (Markdown converted once for all layouts).
+
+    Returns (modules rendered, modules every cache held).
+    """
+    need = {module.id: [layout for layout, cache in caches.items() if not cache.has(module)] for module in modules}
+    missing = [module for module in modules if need[module.id]]
+    layouts = sorted({layout for module in missing for layout in need[module.id]})
+    for module, per_layout in zip(missing, render_modules(course, bundle, missing, layouts)):
+        for layout in need[module.id]:
+            caches[layout].store(module, *per_layout[layout])
+    return len(missing), len(modules) - len(missing)
+
+
 def build_group(task: GroupTask) -> GroupOutcome:
-    """Render one bundle in one layout and write its packages into the staging folder."""
+    """Render one bundle and write its packages into the staging folder."""
     course = _worker_course
     assert course is not None, "build_group runs after _init_worker"
     bundle = course.bundle(task.bundle_id)
     root = course.root.resolve()
     outcome = GroupOutcome()
-    previous = load_module_cache(Path(task.cache_in)) if task.cache_in else {}
-    prerendered: set[str] = set()
-    for path in task.prerendered:
-        part = load_module_cache(Path(path))
-        prerendered.update(part)
-        previous.update(part)
-    module_cache = ModuleCache(previous, task.module_keys)
+    caches = _module_caches(task.module_keys, task.cache_in)
+    for layout, paths in task.prerendered.items():
+        for path in paths:
+            caches[layout].previous.update(load_module_cache(Path(path)))
     try:
-        rendered = render_bundle(course, bundle, task.layout, module_cache)
-        outcome.media = sorted(
-            str(path.resolve()) for path in rendered.shared_files.values() if path.resolve().is_relative_to(root)
-        )
+        counts = render_missing(course, bundle, bundle.modules, caches)
+        if not task.prerendered:  # else the RenderTasks counted the modules
+            outcome.modules_rendered, outcome.modules_reused = counts
+        rendered_by_layout = {layout: render_bundle(course, bundle, layout, cache) for layout, cache in caches.items()}
+        media: set[str] = set()
         for name in task.targets:
             target = TARGETS[name]
+            rendered = rendered_by_layout[target.layout]
+            media.update(str(p.resolve()) for p in rendered.shared_files.values() if p.resolve().is_relative_to(root))
             plan, findings = plan_package(course, bundle, target, rendered)
             entries = plan.all_entries()
             path = Path(task.staging) / target.package_name(course, bundle)
@@ -324,12 +347,12 @@ def build_group(task: GroupTask) -> GroupOutcome:
                     warnings=warnings,
                 )
             )
-        if task.cache_out:
-            write_atomic(Path(task.cache_out), module_cache.dumps())
+        outcome.media = sorted(media)
+        for layout, cache in caches.items():
+            if task.cache_out.get(layout):
+                write_atomic(Path(task.cache_out[layout]), cache.dumps())
     except ScormpackError as error:
-        outcome.error = (error.message, None if error.path is None else str(error.path), error.line)
-    # Modules rendered ahead were counted by their RenderTask.
-    outcome.modules_rendered, outcome.modules_reused = module_cache.rendered, module_cache.reused - len(prerendered)
+        outcome.error = _error_tuple(error)
     return outcome
 
 
@@ -339,18 +362,16 @@ def render_part(task: RenderTask) -> RenderOutcome:
     assert course is not None, "render_part runs after _init_worker"
     bundle = course.bundle(task.bundle_id)
     wanted = set(task.module_ids)
-    modules = [module for module in bundle.modules if module.id in wanted]
-    module_cache = ModuleCache(load_module_cache(Path(task.cache_in)) if task.cache_in else {}, task.module_keys)
-    missing = [module for module in modules if module_cache.lookup(module) is None]
+    caches = _module_caches(task.module_keys, task.cache_in)
     outcome = RenderOutcome()
     try:
-        for module, (rendered, warnings) in zip(missing, render_modules(course, bundle, missing, task.layout)):
-            module_cache.store(module, rendered, warnings)
+        modules = [module for module in bundle.modules if module.id in wanted]
+        outcome.modules_rendered, outcome.modules_reused = render_missing(course, bundle, modules, caches)
     except ScormpackError as error:
-        outcome.error = (error.message, None if error.path is None else str(error.path), error.line)
+        outcome.error = _error_tuple(error)
         return outcome
-    write_atomic(Path(task.out), module_cache.dumps())
-    outcome.modules_rendered, outcome.modules_reused = module_cache.rendered, module_cache.reused
+    for layout, cache in caches.items():
+        write_atomic(Path(task.out[layout]), cache.dumps())
     return outcome
 
 
@@ -393,9 +414,9 @@ def _run_tasks(
 
 
 def split_for_workers(groups: list[tuple[str, int]], jobs: int, minimum: int = 40) -> dict[str, int]:
-    """How many parts to render each (bundle, layout) group in: more than one only when workers would idle.
+    """How many parts to render each bundle in: more than one only when workers would idle otherwise.
 
-    groups: (group name, modules). A group of fewer than `minimum` modules is
+    groups: (bundle id, modules). A bundle of fewer than `minimum` modules is
     not worth the extra process round trip.
     """
     if len(groups) >= jobs:
@@ -437,7 +458,7 @@ def run_pipeline(
         if on_package is not None:
             on_package(record, done, len(selected), reused)
 
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[str, list[str]] = {}  # bundle id -> the targets to build for it
     for entry in selected:
         bundle, target = bundles[entry.bundle], targets[entry.target]
         package_keys[entry] = keys.package_key(bundle, target)
@@ -447,7 +468,7 @@ def run_pipeline(
             stats.packages_reused += 1
             finished(records[entry], True)
         else:
-            groups.setdefault((bundle.id, target.layout), []).append(target.name)
+            groups.setdefault(bundle.id, []).append(target.name)
 
     created_out_dir = not out_dir.exists()
     staging: Path | None = None
@@ -458,35 +479,37 @@ def run_pipeline(
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
             tasks = []
             # Biggest bundles first, so the last worker to finish is not the one handed the largest.
-            for bundle_id, layout in sorted(groups, key=lambda g: (-len(bundles[g[0]].modules), g)):
-                cache_path = cache.module_cache_path(bundle_id, layout)
+            for bundle_id in sorted(groups, key=lambda b: (-len(bundles[b].modules), b)):
+                layouts = sorted({targets[name].layout for name in groups[bundle_id]})
+                cache_paths = {layout: cache.module_cache_path(bundle_id, layout) for layout in layouts}
                 tasks.append(
                     GroupTask(
                         bundle_id=bundle_id,
-                        layout=layout,
-                        targets=groups[(bundle_id, layout)],
+                        targets=groups[bundle_id],
                         staging=str(staging),
-                        module_keys=keys.module_keys(bundles[bundle_id], layout),
-                        cache_in=str(cache_path) if cache_path and cache_path.is_file() else None,
-                        cache_out=str(staging / MODULES_FOLDER / module_cache_name(bundle_id, layout)) if cache_path else None,
+                        module_keys={layout: keys.module_keys(bundles[bundle_id], layout) for layout in layouts},
+                        cache_in={l: str(c) if c and c.is_file() else None for l, c in cache_paths.items()},
+                        cache_out={
+                            l: str(staging / MODULES_FOLDER / module_cache_name(bundle_id, l)) if c else None
+                            for l, c in cache_paths.items()
+                        },
                     )
                 )
 
             workers = jobs or default_jobs()
             render_tasks: list[RenderTask] = []
-            splits = split_for_workers([(f"{t.bundle_id}--{t.layout}", len(t.module_keys)) for t in tasks], workers)
+            splits = split_for_workers([(t.bundle_id, len(bundles[t.bundle_id].modules)) for t in tasks], workers)
             for task in tasks:
-                parts = splits.get(f"{task.bundle_id}--{task.layout}", 1)
+                parts = splits.get(task.bundle_id, 1)
                 if parts < 2:
                     continue
                 module_ids = [module.id for module in bundles[task.bundle_id].modules]
                 for part in range(parts):
                     chosen = module_ids[part * len(module_ids) // parts : (part + 1) * len(module_ids) // parts]
-                    out = staging / "parts" / f"{task.bundle_id}--{task.layout}--{part}.pickle"
-                    render_tasks.append(
-                        RenderTask(task.bundle_id, task.layout, chosen, task.module_keys, task.cache_in, str(out))
-                    )
-                    task.prerendered.append(str(out))
+                    out = {l: str(staging / "parts" / f"{task.bundle_id}--{l}--{part}.pickle") for l in task.module_keys}
+                    render_tasks.append(RenderTask(task.bundle_id, chosen, task.module_keys, task.cache_in, out))
+                    for layout, path in out.items():
+                        task.prerendered.setdefault(layout, []).append(path)
 
             def report_outcome(outcome: GroupOutcome) -> None:
                 for record in outcome.records:

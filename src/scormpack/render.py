@@ -158,16 +158,26 @@ def _module_linker(bundle: Bundle) -> Callable[[Path, str], str | None]:
 
 
 def render_modules(
-    course: Course, bundle: Bundle, modules: list[Module], layout: str
-) -> list[tuple[RenderedModule, list[ScormpackError]]]:
-    """Some of a bundle's modules, each with its warnings, so a big bundle can be rendered in parts."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}")
+    course: Course, bundle: Bundle, modules: list[Module], layouts: list[str]
+) -> list[dict[str, tuple[RenderedModule, list[ScormpackError]]]]:
+    """Some of a bundle's modules in one or more layouts, each with its warnings.
+
+    The Markdown of each module is converted once for all the layouts, and a
+    big bundle can be rendered in parts (links still follow the whole bundle).
+    """
+    unknown = [layout for layout in layouts if layout not in LAYOUTS]
+    if unknown:
+        raise ValueError(f"unknown layout {unknown[0]!r}")
     module_href = _module_linker(bundle)
     results = []
     for module in modules:
-        warnings: list[ScormpackError] = []
-        results.append((_render_module(course, bundle, module, layout, module_href, warnings), warnings))
+        converted = _convert_module(course, bundle, module, module_href)
+        results.append(
+            {
+                layout: (_lay_out_module(course, bundle, module, layout, converted), list(converted.warnings))
+                for layout in layouts
+            }
+        )
     return results
 
 
@@ -235,7 +245,23 @@ def _markdown(context: LinkContext | None = None) -> Markdown:
     return _linked_markdown[1].reset()
 
 
+@dataclass
+class ConvertedModule:
+    """A module's Markdown converted for one bundle: what each layout's files are made from."""
+
+    pages: list[RenderedPage]
+    quiz: RenderedQuiz | None
+    media: dict[str, Path]
+    warnings: list[ScormpackError]
+
+
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
+    converted = _convert_module(course, bundle, module, module_href)
+    warnings.extend(converted.warnings)
+    return _lay_out_module(course, bundle, module, layout, converted)
+
+
+def _convert_module(course, bundle, module: Module, module_href) -> ConvertedModule:
     source_lines = module.body.split("\n")
     kept = filter_passages(source_lines, module.path, module.body_line, bundle.audience, bundle.stage)
     context = LinkContext(
@@ -255,8 +281,11 @@ def _render_module(course, bundle, module: Module, layout: str, module_href, war
     if not pages:
         raise ScormpackError(f"module {module.id!r} has no content for bundle {bundle.id!r}", module.path, module.body_line)
     quiz = _render_quiz(module.quiz, context) if module.quiz else None
-    warnings.extend(context.warnings)
+    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings))
 
+
+def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
+    pages, quiz = converted.pages, converted.quiz
     common = {
         "course": course,
         "bundle": bundle,
@@ -291,7 +320,7 @@ def _render_module(course, bundle, module: Module, layout: str, module_href, war
                 prev_href=page_filename(layout, index - 1, page_count) if index > 0 else None,
                 next_href=page_filename(layout, index + 1, page_count) if index < last else None,
             )
-    return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(context.media))
+    return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media))
 
 
 def _render(template: str, common: dict, **extra) -> bytes:

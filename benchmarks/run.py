@@ -1,0 +1,211 @@
+"""Benchmarks of the release pipeline: wall time, CPU time, peak memory and output size.
+
+    python benchmarks/run.py [--workdir DIR] [--jobs N] [--skip-media]
+
+Each scenario runs `scormpack` in a fresh process, as a release pipeline
+would, and is measured from outside: wall time; CPU time of the process and
+its workers (os.wait4); peak RSS of the largest process (the kernel's
+maxrss) and of all its processes together (sampled from /proc every 20 ms);
+the bytes of the packages written. The figures to reach on a 2-core machine
+are printed beside each result. These are benchmarks, not tests: nothing here
+fails a test run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from make_course import make_course  # noqa: E402
+
+PACKAGE_SUFFIXES = (".zip", ".imscc")
+
+
+@dataclass
+class Measure:
+    name: str
+    wall: float
+    cpu: float
+    peak_rss_mb: float  # the largest single process
+    peak_tree_mb: float  # every process of the run together
+    output_mb: float
+    goal: str
+    met: bool | None
+    exit_code: int
+
+
+def process_tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(parents.get(pid, []))
+    return tree
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run(name: str, command: list[str], out_dir: Path | None, goal: str, check) -> Measure:
+    """Run command, measuring it; check(measure) says whether the goal is met."""
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    peak_tree = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment, cwd=REPO)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not stop.is_set():
+            peak_tree = max(peak_tree, sum(rss_kb(pid) for pid in process_tree(process.pid)))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        print(f"{name}: exit {process.returncode}\n{stderr.decode(errors='replace')[-2000:]}", file=sys.stderr)
+    output = 0
+    if out_dir is not None and out_dir.exists():
+        targets = [out_dir] if out_dir.is_file() else [p for p in out_dir.iterdir() if p.suffix in PACKAGE_SUFFIXES]
+        output = sum(p.stat().st_size for p in targets)
+    measure = Measure(
+        name,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        peak_tree / 1024,
+        output / 1024**2,
+        goal,
+        None,
+        process.returncode,
+    )
+    measure.met = process.returncode == 0 and check(measure)
+    return measure
+
+
+def make_site(folder: Path, files: int) -> Path:
+    """An exported HTML site of `files` files: pages, styles, scripts and small pictures."""
+    rng = random.Random(3)
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "pages").mkdir(parents=True)
+    (folder / "assets").mkdir()
+    links = []
+    for index in range(files - 1):
+        kind = index % 4
+        if kind == 0:
+            name = f"pages/page-{index:04}.html"
+            body = " ".join(rng.choice(["safety", "exit", "drill", "alarm", "floor", "warden"]) for _ in range(300))
+            (folder / name).write_text(f"<!doctype html><html><body><h1>Page {index}</h1><p>{body}</p></body></html>\n")
+            links.append(name)
+        elif kind == 1:
+            (folder / f"assets/style-{index:04}.css").write_text(f".c{index} {{ color: #{index % 4096:03x}; }}\n" * 40)
+        elif kind == 2:
+            (folder / f"assets/script-{index:04}.js").write_text(f"function f{index}() {{ return {index}; }}\n" * 40)
+        else:
+            (folder / f"assets/picture-{index:04}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + rng.randbytes(20_000))
+    items = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links[:50])
+    (folder / "index.html").write_text(
+        "<!doctype html><html><head><script>var api = window.parent.API; api.LMSInitialize('');</script></head>"
+        f"<body><h1>Exported site</h1><ul>{items}</ul></body></html>\n"
+    )
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workdir", type=Path, help="where generated courses and outputs go (default: a temporary folder)")
+    parser.add_argument("--jobs", type=int, help="passed to scormpack build --jobs (default: every core)")
+    parser.add_argument("--skip-media", action="store_true", help="skip the 500 MB media scenario")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    arguments = parser.parse_args()
+    workdir = arguments.workdir or Path(tempfile.mkdtemp(prefix="scormpack-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    scormpack = [sys.executable, "-m", "scormpack"]
+    jobs = ["--jobs", str(arguments.jobs)] if arguments.jobs else []
+    measures: list[Measure] = []
+    try:
+        print(f"work folder: {workdir}; {os.cpu_count()} cores; generating inputs ...", file=sys.stderr)
+        big = make_course(workdir / "course-1000", 1000)
+        media = None if arguments.skip_media else make_course(workdir / "course-1000-media", 1000, media_mb=500)
+        site = make_site(workdir / "site-2000", 2000)
+
+        full = workdir / "out-full"
+        shutil.rmtree(full, ignore_errors=True)
+        build_full = [*scormpack, "build", str(REPO / "content"), "--all-targets", "-o", str(full), *jobs]
+        measures.append(run("bundled course, all bundles x all targets", build_full, full, "< 3 s wall", lambda m: m.wall < 3))
+        measures.append(run("bundled course, no-change rebuild", build_full, full, "< 1 s wall", lambda m: m.wall < 1))
+        for name, course in (("1,000 modules, one target", big), ("1,000 modules + 500 MB media, one target", media)):
+            if course is None:
+                continue
+            out = workdir / f"out-{course.name}"
+            shutil.rmtree(out, ignore_errors=True)
+            command = [*scormpack, "build", str(course), "-t", "scorm12", "-o", str(out), *jobs]
+            goal, check = ("< 15 s wall", lambda m: m.wall < 15) if "media" not in name else ("< 300 MB peak", lambda m: m.peak_tree_mb < 300)
+            measures.append(run(name, command, out, goal, check))
+        wrapped = workdir / "out-wrap" / "site.zip"
+        shutil.rmtree(wrapped.parent, ignore_errors=True)
+        command = [*scormpack, "wrap", str(site), "--launch", "index.html", "--title", "Exported site", "-o", str(wrapped)]
+        measures.append(run("wrap of a 2,000-file folder", command, wrapped, "(no figure set)", lambda m: True))
+    finally:
+        if not arguments.keep and arguments.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    header = ["scenario", "wall s", "CPU s", "peak RSS MB", "all procs MB", "output MB", "goal", "met"]
+    rows = [
+        [
+            m.name,
+            f"{m.wall:.2f}",
+            f"{m.cpu:.2f}",
+            f"{m.peak_rss_mb:.0f}",
+            f"{m.peak_tree_mb:.0f}",
+            f"{m.output_mb:.1f}",
+            m.goal,
+            "yes" if m.met else ("FAILED RUN" if m.exit_code else "no"),
+        ]
+        for m in measures
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine skews wall times)")
+
+
+if __name__ == "__main__":
+    main()
