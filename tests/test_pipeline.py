@@ -411,3 +411,32 @@ def test_a_corrupt_cache_is_ignored(example_course, tmp_path):
 def test_no_cache_option_neither_reads_nor_keeps_a_cache(cli, example_course, tmp_path):
     build(cli, example_course, tmp_path / "dist", "-t", "scorm12", "--no-cache")
     assert not (tmp_path / "dist" / ".scormpack-cache").exists()
+
+
+# --- the documented CI workflow ---------------------------------------------------------
+
+
+def test_ci_example_runs_only_commands_and_options_that_exist():
+    import shlex
+
+    import click
+    import yaml
+
+    from scormpack.cli import main
+
+    workflow = yaml.safe_load((REPO / "docs" / "ci-example.yml").read_text())
+    lines = [
+        line.strip()
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        for line in step.get("run", "").splitlines()
+        if line.strip().startswith("scormpack ")
+    ]
+    used = set()
+    for line in lines:
+        args = shlex.split(line.replace("${{ matrix.shard }}", "1"))[1:]
+        command = main.get_command(click.Context(main), args[0])
+        assert command is not None, line
+        command.make_context(args[0], args[1:])  # raises on an unknown option or a bad value
+        used.add(args[0])
+    assert {"build", "merge-reports", "validate"} <= used
