@@ -218,17 +218,49 @@ def safe_parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes, where: str) -> etree._Element:
-    """Parse untrusted XML; a DOCTYPE (the door to entity tricks: XXE, billion laughs) is refused outright."""
-    root = etree.fromstring(data, safe_parser())
-    if root.getroottree().docinfo.doctype:
-        raise etree.XMLSyntaxError(
-            f"{where}: a DOCTYPE is not allowed in package XML (entity and DTD declarations are refused for safety)",
-            None,
-            0,
-            0,
-            where,
-        )
-    return root
+    """Parse untrusted XML; a DOCTYPE (the door to entity tricks: XXE, billion laughs) is refused outright,
+    before the parser sees it when the prolog is ASCII-compatible, and after parsing otherwise."""
+    if _prolog_has_doctype(data) or _parsed_doctype(data):
+        raise UnsafeXMLError("a DOCTYPE is not allowed in package XML (entity and DTD declarations are refused for safety)")
+    return etree.fromstring(data, safe_parser())
+
+
+class UnsafeXMLError(etree.XMLSyntaxError):
+    """XML refused before parsing; an XMLSyntaxError, so callers handle both alike."""
+
+    def __init__(self, message: str):
+        super().__init__(message, None, 0, 0)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _prolog_has_doctype(data: bytes) -> bool:
+    """Whether a DOCTYPE comes before the root element (skipping the XML declaration, comments and PIs)."""
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while position < len(data) and data[position : position + 1] in b" \t\r\n":
+            position += 1
+        if data.startswith(b"<?", position):
+            terminator = b"?>"
+        elif data.startswith(b"<!--", position):
+            terminator = b"-->"
+        else:
+            return data.startswith(b"<!DOCTYPE", position)
+        end = data.find(terminator, position)
+        if end < 0:
+            return False
+        position = end + len(terminator)
+
+
+def _parsed_doctype(data: bytes) -> bool:
+    """The check for encodings the byte scan cannot read (UTF-16, ...): parse without entities, look."""
+    if data.startswith(b"<") or data.startswith(b"\xef\xbb\xbf"):
+        return False  # ASCII-compatible: the prolog scan has decided
+    try:
+        return bool(etree.fromstring(data, safe_parser()).getroottree().docinfo.doctype)
+    except etree.XMLSyntaxError:
+        return False
 
 
 def _html_parser() -> etree.HTMLParser:
@@ -615,6 +647,9 @@ def check_cc_resources(report: Report, view: PackageView) -> None:
                 continue
             try:
                 document = view.read_xml(path)
+            except UnsafeXMLError as error:
+                report.error(path, f"the {CC_RESOURCE_KINDS[kind]} file is refused: {error}", "resource-unsafe")
+                continue
             except (etree.XMLSyntaxError, PackageReadError) as error:
                 report.error(path, f"the {CC_RESOURCE_KINDS[kind]} file is not well-formed XML: {error}", "resource-not-xml")
                 continue
@@ -758,7 +793,14 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
             return report
         if "imsmanifest.xml" not in files:
             nested = sorted(name for name in files if name.lower().endswith("imsmanifest.xml"))
-            if nested:
+            if nested and "/" not in nested[0]:
+                report.error(
+                    nested[0],
+                    f"the manifest must be named exactly imsmanifest.xml, not {nested[0]!r} "
+                    "(LMSs on case-sensitive servers do not find it)",
+                    "manifest-missing",
+                )
+            elif nested:
                 report.error(nested[0], "imsmanifest.xml must be at the zip root, not in a folder (zip the folder's content, not the folder)", "manifest-misplaced")
             else:
                 report.error("imsmanifest.xml", "no imsmanifest.xml at the zip root: not a SCORM or Common Cartridge package", "manifest-missing")
@@ -769,6 +811,9 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
             root = parse_xml(manifest_bytes, "imsmanifest.xml")
         except PackageReadError as error:
             report.error("imsmanifest.xml", str(error), "zip-unreadable")
+            return report
+        except UnsafeXMLError as error:
+            report.error("imsmanifest.xml", f"refused: {error}", "manifest-unsafe")
             return report
         except etree.XMLSyntaxError as error:
             report.error("imsmanifest.xml", f"not well-formed XML: {error}", "manifest-not-xml")
