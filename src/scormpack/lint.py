@@ -113,6 +113,7 @@ class _ModuleInfo:
     module: Module | None  # as the loader reads it, when it can
     audiences: list[str] | None = None  # from the front matter, when they are a list of strings
     stages: list[str] | None = None
+    unknown_ids: bool = False  # the front matter names an audience or stage the course lacks
     element_ids: set[str] = field(default_factory=set)
     page_count: int = 1
     references: list[_Reference] = field(default_factory=list)
@@ -123,20 +124,25 @@ class _Linter:
         self.root = root
         self.course_file = root / loader.COURSE_FILE
         self.findings: list[Finding] = []
-        self.reported: set[tuple[str, str]] = set()
+        self.reported: set[Finding] = set()
+        self.reported_messages: set[tuple[str, str]] = set()
         self.audience_ids: set[str] | None = None
         self.stage_ids: set[str] | None = None
         self.bundles: list[_BundleSpec] = []
         self.modules: list[_ModuleInfo] = []
+        # One converter for every module (building one is the slow part), reset per document.
+        self.collector = _Collector()
+        self.markdown = Markdown(extensions=[*MARKDOWN_EXTENSIONS, _CollectorExtension(self.collector)], output_format="html")
 
     # -------------------------------------------------------------- plumbing
 
     def add(self, severity: str, message: str, path: Path, line: int | None) -> None:
-        key = (str(path), message)
-        if key in self.reported:
+        finding = Finding(path, max(int(line or 1), 1), severity, message)
+        if finding in self.reported:
             return
-        self.reported.add(key)
-        self.findings.append(Finding(path, max(int(line or 1), 1), severity, message))
+        self.reported.add(finding)
+        self.reported_messages.add((str(path), message))
+        self.findings.append(finding)
 
     def error(self, message: str, path: Path, line: int | None = 1) -> None:
         self.add("error", message, path, line)
@@ -146,6 +152,12 @@ class _Linter:
 
     def from_exception(self, error: ScormpackError, default_path: Path) -> None:
         self.error(error.message, Path(error.path) if error.path is not None else default_path, error.line)
+
+    def from_loader(self, error: ScormpackError, default_path: Path) -> None:
+        """The loader's verdict, unless a check above already reported the same problem in that file."""
+        path = Path(error.path) if error.path is not None else default_path
+        if (str(path), error.message) not in self.reported_messages:
+            self.from_exception(error, default_path)
 
     def sorted_findings(self) -> list[Finding]:
         return sorted(self.findings, key=lambda f: (str(f.path), f.line, f.severity, f.message))
@@ -319,7 +331,7 @@ class _Linter:
                 self.error("front matter is not closed with a '---' line", path, 1)
                 front_text, body = "", ""
             try:
-                meta = yaml.safe_load(front_text) if front_text else None
+                meta = loader._load_yaml(front_text) if front_text else None
             except yaml.YAMLError as error:
                 mark = getattr(error, "problem_mark", None)
                 problem = getattr(error, "problem", None) or "invalid YAML"
@@ -339,7 +351,7 @@ class _Linter:
             try:
                 info.module = loader.load_module(path, self.audience_ids, self.stage_ids)
             except ScormpackError as error:
-                self.from_exception(error, path)
+                self.from_loader(error, path)
         return info
 
     def lint_front_matter(self, info: _ModuleInfo, meta: dict, front_text: str) -> None:
@@ -382,6 +394,7 @@ class _Linter:
             for item in value:
                 if known is not None and item != ALL and item not in known:
                     self.error(f"unknown {what} {item!r}", path, fields.line_of(key))
+                    info.unknown_ids = True
 
     def lint_blocks(self, path: Path, lines: list[str], body_line: int) -> list:
         try:
@@ -463,9 +476,18 @@ class _Linter:
         for block in blocks:
             text_lines[block.start] = ""
             text_lines[block.end] = ""
-        collector = _Collector()
-        md = Markdown(extensions=[*MARKDOWN_EXTENSIONS, _CollectorExtension(collector)], output_format="html")
-        md.convert("\n".join(text_lines))
+        # Fenced code is shown as written: no links, images or raw HTML in it (and Python-Markdown
+        # stashes it like raw HTML, which would look like raw HTML to the check below).
+        in_code = False
+        for index, line in enumerate(lines):
+            fence = bool(CODE_FENCE.match(line))
+            if fence or in_code:
+                text_lines[index] = ""
+            if fence:
+                in_code = not in_code
+        collector, md = self.collector, self.markdown
+        collector.reset()
+        md.reset().convert("\n".join(text_lines))
         locate = _Locator(lines, body_line)
         quiz_start = next((block.start for block in blocks if block.name == "quiz"), None)
         page_lines = lines if quiz_start is None else lines[:quiz_start]
@@ -539,7 +561,7 @@ class _Linter:
                     self.lint_bundle_pages(bundle, info)
         included = {info.path for infos in members.values() for info in infos}
         for info in self.modules:
-            if info.id and info.audiences is not None and info.stages is not None and info.path not in included and self.bundles:
+            if info.id and info.audiences is not None and info.stages is not None and not info.unknown_ids and info.path not in included and self.bundles:
                 self.warning(f"module {info.id!r} is in no bundle, so no package holds it", info.path, info.id_line)
 
     def lint_bundle_pages(self, bundle: _BundleSpec, info: _ModuleInfo) -> None:
@@ -622,7 +644,7 @@ class _Linter:
         try:
             loader.load_course(self.root)
         except ScormpackError as error:
-            self.from_exception(error, self.course_file)
+            self.from_loader(error, self.course_file)
 
 
 def _table_text(text: str, line: int) -> str:
@@ -682,6 +704,9 @@ class _Locator:
 
 class _Collector:
     def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
         self.elements: list[tuple[str, dict[str, str]]] = []
         self.ids: list[str] = []
 
