@@ -174,10 +174,18 @@ def test_stop_closes_the_port_and_removes_the_temporary_build(example_course):
         urllib.request.urlopen(url, timeout=5)
 
 
-def test_a_first_build_that_fails_is_an_error(example_course):
-    (example_course / "modules" / "01-first-minutes.md").write_text("no front matter\n")
-    with pytest.raises(ScormpackError):
-        Preview(example_course, BUNDLE, "scorm12", port=0, report=Messages()).start()
+def test_a_first_build_that_fails_is_an_error_with_its_place(example_course, cli):
+    module_file = example_course / "modules" / "01-first-minutes.md"
+    module_file.write_text(module_file.read_text().replace("stages: [induction, refresher]", "stages: [nowhere]"))
+    messages = Messages()
+    with pytest.raises(ScormpackError) as raised:
+        Preview(example_course, BUNDLE, "scorm12", port=0, report=messages).start()
+    assert raised.value.path is not None and raised.value.line
+    assert messages == []
+    result = cli("preview", example_course, "--bundle", BUNDLE, "--port", "0")
+    assert result.exit_code == 1
+    assert re.search(r"01-first-minutes\.md:\d+: .*nowhere", result.output), result.output
+    assert result.output.count("nowhere") == 1
 
 
 @needs_scorm2004

@@ -17,6 +17,7 @@ import errno
 import http.server
 import json
 import mimetypes
+import sys
 import tempfile
 import threading
 import time
@@ -220,8 +221,6 @@ def source_snapshot(course_dir: Path) -> dict[str, tuple[int, int]]:
 
 
 def _stderr_reporter(message: str, is_error: bool) -> None:
-    import sys
-
     print(message, file=sys.stderr if is_error else sys.stdout, flush=True)
 
 
@@ -286,13 +285,15 @@ class Preview:
             number, course, bundle.id, target.name, files, read_outline(files["imsmanifest.xml"]), warnings, time.time()
         )
 
-    def rebuild(self) -> bool:
-        """Builds now. On failure the error is kept and reported, and the last good build stays served."""
+    def rebuild(self, raise_errors: bool = False) -> bool:
+        """Builds now. On failure the error is kept and reported (or raised), and the last good build stays served."""
         snapshot = source_snapshot(self.course_dir)
         started = time.monotonic()
         try:
             build = self._build()
         except (ScormpackError, OSError) as error:
+            if raise_errors:
+                raise error if isinstance(error, ScormpackError) else ScormpackError(str(error)) from error
             message = str(error) if isinstance(error, ScormpackError) else f"error: {error}"
             with self._lock:
                 self._snapshot = snapshot
@@ -327,8 +328,7 @@ class Preview:
         """Builds (a first failure is raised), then serves; with watch, rebuilds on changes in a thread."""
         self._workdir = tempfile.TemporaryDirectory(prefix="scormpack-preview-")
         try:
-            if not self.rebuild():
-                raise ScormpackError(self.error or "the build failed")
+            self.rebuild(raise_errors=True)
             try:
                 self._server = _PreviewServer((HOST, self.port), _Handler, self)
             except OSError as error:
