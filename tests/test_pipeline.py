@@ -413,6 +413,31 @@ def test_no_cache_option_neither_reads_nor_keeps_a_cache(cli, example_course, tm
     assert not (tmp_path / "dist" / ".scormpack-cache").exists()
 
 
+# --- performance fixes keep the output the same ----------------------------------------
+
+
+def test_text_rendered_without_the_markdown_parser_is_what_the_parser_gives():
+    from markdown import Markdown
+
+    from conftest import BUNDLED_COURSE
+
+    parser = Markdown(extensions=list(render.MARKDOWN_EXTENSIONS), output_format="html")
+    texts = [
+        "Before", "It's \"quoted\", isn't it?", "Über café — naïve ‘x’ “y”", "100% (or less): yes/no!",
+        "1. a list", "- a list", "a_b", "a *b*", "[a](b.md)", "x & y", "a <b>", "# title", "tab\there", "end  ",
+        "> quote", "    code", "a  b", "a\nb", "=", "{: .class}", "3) three",
+    ]
+    for module in load_course(BUNDLED_COURSE).modules:
+        for question in module.quiz.questions if module.quiz else []:
+            texts += [question.prompt, question.feedback_correct, question.feedback_wrong]
+            texts += [text for option in question.options for text in (option.text, option.feedback)]
+    plain = [text for text in texts if render.is_plain_text(text)]
+    assert len(plain) > 100  # the fast path is taken for most quiz text
+    for text in texts:
+        if render.is_plain_text(text):
+            assert parser.reset().convert(text) == f"<p>{text}</p>", text
+
+
 # --- the documented CI workflow ---------------------------------------------------------
 
 
