@@ -189,8 +189,11 @@ def test_a_first_build_that_fails_is_an_error_with_its_place(example_course, cli
 
 
 @needs_scorm2004
-def test_scorm2004_outline_presets_passing_score_objectives_and_navigation(example_course):
-    with Preview(example_course, BUNDLE, "scorm2004", port=0, report=Messages()) as running:
+@pytest.mark.parametrize("target", ["scorm2004", "scorm2004-3rd"])
+def test_scorm2004_outline_presets_passing_score_objectives_and_navigation(example_course, target):
+    if target not in TARGETS:
+        pytest.skip(f"the {target} target is not in this checkout")
+    with Preview(example_course, BUNDLE, target, port=0, report=Messages()) as running:
         state = state_of(running)
     assert state["standard"] == "2004"
     modules = {module.id: module for module in load_course(example_course).bundle(BUNDLE).modules}
