@@ -504,6 +504,16 @@ def test_moodle_finds_nothing_in_good_packages(tmp_path, built_scorm12):
     assert lms_findings(scorm2004_package(tmp_path / "q.zip"), "moodle") == []
 
 
+def test_our_moodle_targets_have_no_moodle_findings_and_scorm_2004_only_the_sequencing_warning(cli, example_course, tmp_path):
+    result = cli("build", example_course, "-o", tmp_path / "dist", "-t", "scorm12", "-t", "cc11", "-t", "scorm2004")
+    assert result.exit_code == 0, result.output
+    packages = sorted(p for p in (tmp_path / "dist").iterdir() if p.suffix in (".zip", ".imscc"))
+    assert len(packages) == 9
+    for package in packages:
+        expected = ["lms-moodle-sequencing"] if package.stem.endswith("scorm2004") else []
+        assert [f.code for f in lms_findings(package, "moodle")] == expected, package.name
+
+
 @pytest.mark.parametrize("version", ["CAM 1.3", "2004 3rd Edition", "2004 4th Edition"])
 def test_moodle_knows_these_scorm_2004_schemaversions(tmp_path, version):
     assert lms_findings(scorm2004_package(tmp_path / "q.zip", version=version), "moodle") == []
@@ -514,6 +524,13 @@ def test_moodle_reads_a_2004_package_without_a_known_schemaversion_as_scorm_12(t
     assert report.standard == "scorm2004"
     [finding] = findings_with(report, "lms-moodle-schemaversion")
     assert finding.severity == "error" and "API_1484_11" in finding.message and "Moodle reads no schemaversion as SCORM 1.2" in finding.message
+
+
+def test_moodle_matches_schemaversion_untrimmed(tmp_path):
+    report = validate_package(scorm2004_package(tmp_path / "q.zip", version=" 2004 4th Edition\n"), lms="moodle")
+    assert report.description == "SCORM 2004 4th Edition"
+    [finding] = findings_with(report, "lms-moodle-schemaversion")
+    assert "(it does not trim the spaces)" in finding.message
 
 
 def test_moodle_wants_a_single_root_item(tmp_path):
@@ -598,7 +615,10 @@ def test_moodle_drops_feedback_on_other(tmp_path):
     conditions = MULTIPLE_RESPONSE["conditions"].replace('<varequal respident="R">c</varequal></conditionvar>', "<other/></conditionvar>", 1)
     [finding] = lms_findings(cartridge(tmp_path / "c.imscc", questions=(dict(MULTIPLE_RESPONSE, conditions=conditions),)), "moodle")
     assert finding.severity == "warning" and finding.where.endswith("<respcondition>")
-    assert "feedback on <other/>" in finding.message
+    assert "feedback 'c_fb' is shown only on <other/>" in finding.message
+    # The same feedback also on a condition naming an option is kept: nothing to report.
+    kept = MULTIPLE_RESPONSE["conditions"] + '<respcondition continue="No"><conditionvar><other/></conditionvar><displayfeedback feedbacktype="Response" linkrefid="c_fb"/></respcondition>'
+    assert lms_findings(cartridge(tmp_path / "d.imscc", questions=(dict(MULTIPLE_RESPONSE, conditions=kept),)), "moodle") == []
 
 
 def test_cli_lms_moodle_reports_and_fails(cli, tmp_path):

@@ -63,11 +63,20 @@ def _schemaversion_where(view: PackageView) -> str:
     return "imsmanifest.xml <metadata>"
 
 
+def _raw_schemaversion(view: PackageView) -> str | None:
+    """The manifest's schemaversion as written: Moodle matches it untrimmed."""
+    metadata = view.root.find(view.cp("metadata"))
+    element = metadata.find(view.cp("schemaversion")) if metadata is not None else None
+    return None if element is None else (element.text or "")
+
+
 def _moodle_scorm_version(view: PackageView, report: Report) -> None:
-    version = view.schemaversion
+    version = _raw_schemaversion(view)
     moodle_2004 = version in MOODLE_SCORM2004_VERSIONS
     if view.standard == "scorm2004" and not moodle_2004:
         stated = f"schemaversion {version!r}" if version is not None else "no schemaversion"
+        if version is not None and version.strip() in MOODLE_SCORM2004_VERSIONS:
+            stated += " (it does not trim the spaces)"
         report.error(
             _schemaversion_where(view),
             f"Moodle reads {stated} as SCORM 1.2, so the SCO looks for API_1484_11 and never finds it "
@@ -241,15 +250,30 @@ def _moodle_qti_item(path: str, item: etree._Element, report: Report) -> None:
     if profile == "cc.multiple_response.v0p1":
         _moodle_multiple_response(where, item, report)
     if profile in ("cc.multiple_choice.v0p1", "cc.multiple_response.v0p1", "cc.true_false.v0p1"):
-        for condition in item.iter(_qti("respcondition")):
-            variables = condition.find(_qti("conditionvar"))
-            if variables is not None and variables.find(_qti("other")) is not None and condition.find(_qti("displayfeedback")) is not None:
-                report.warning(
-                    where_of(condition, path),
-                    "feedback on <other/>: Moodle keeps only feedback in a respcondition whose varequal names an option, "
-                    "and drops this one",
-                    "lms-moodle-other-feedback",
-                )
+        _moodle_other_feedback(path, item, report)
+
+
+def _moodle_other_feedback(path: str, item: etree._Element, report: Report) -> None:
+    """Feedback shown only from an <other/> condition: Moodle drops it (it keeps feedback on named options)."""
+    on_options: set[str] = set()
+    on_other: list[tuple[etree._Element, str]] = []
+    for condition in item.iter(_qti("respcondition")):
+        variables = condition.find(_qti("conditionvar"))
+        if variables is None:
+            continue
+        shown = [feedback.get("linkrefid") or "" for feedback in condition.iter(_qti("displayfeedback"))]
+        if variables.find(_qti("other")) is not None:
+            on_other.extend((condition, ident) for ident in shown)
+        elif variables.find(f".//{_qti('varequal')}") is not None:
+            on_options.update(shown)
+    for condition, ident in on_other:
+        if ident not in on_options:
+            report.warning(
+                where_of(condition, path),
+                f"feedback {ident!r} is shown only on <other/>: Moodle keeps feedback only from a respcondition whose "
+                "varequal names an option, and drops this one",
+                "lms-moodle-other-feedback",
+            )
 
 
 def _sets_full_score(condition: etree._Element) -> bool:
