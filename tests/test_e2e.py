@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from browser import chromium, require_browser
+from browser import chromium
 from conftest import BUNDLED_COURSE, SCAFFOLD
 from scormpack.loader import load_course
 from scormpack.preview import Preview
@@ -209,7 +209,6 @@ class PreviewPlayer:
                                report=lambda message, is_error: None).start(watch=course_dir != BUNDLED_COURSE)
         self.axe_script = axe_script
         self.problems: list[str] = []
-        self.checked_pages = 0
         self.page = context.new_page()
         page = self.page
         page.on("console", lambda message: self.problems.append(f"console: {message.text}")
@@ -238,13 +237,13 @@ class PreviewPlayer:
         self.sco = self.page.query_selector("#pv-sco").content_frame()
         return self.sco
 
-    def launch(self, module_id: str, fresh: bool = True):
-        """Launches the module's SCO from the outline; fresh: as a new attempt, whatever was played before."""
+    def launch(self, module_id: str):
+        """Launches the module's SCO from the outline, as a new attempt whatever was played before."""
         self.module_id = module_id
         played = self.page.evaluate("id => !!preview.lms(id)", self.item_ids[module_id])
         self.page.click(f'#pv-outline a[data-item="{self.item_ids[module_id]}"]')
         self._wait_for_sco()
-        if played and fresh:
+        if played:
             self.page.click("#pv-reset")
             self._wait_for_sco()
         return self.sco
@@ -282,13 +281,11 @@ class PreviewPlayer:
             frame.evaluate(self.axe_script)
         run_options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"], **options}
         results = frame.evaluate("options => axe.run(document, options)", run_options)
-        self.checked_pages += 1
         return [f"{v['id']} ({v['help']}): {[node['target'] for node in v['nodes']][:5]}" for v in results["violations"]]
 
 
 @pytest.fixture(scope="module")
 def browser_context():
-    require_browser()
     with chromium(viewport={"width": 1400, "height": 1000}) as context:
         yield context
 
