@@ -172,6 +172,12 @@ def test_link_to_a_missing_anchor(example_course):
     assert lint_course(example_course) == []
 
 
+def test_link_that_is_no_uri(example_course):
+    path = first_module(example_course)
+    edit(path, "(02-emergency-numbers.md)", "(http://[broken)")
+    assert_found(example_course, "error", path, line_of(path, "[broken"), "'http://[broken' is not a valid link target")
+
+
 def test_link_leaving_the_course(example_course, tmp_path):
     (tmp_path / "secret.txt").write_text("outside")
     path = first_module(example_course)

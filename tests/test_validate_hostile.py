@@ -268,3 +268,9 @@ def test_duplicate_entries(cli, sandbox):
         with pytest.warns(UserWarning):
             archive.writestr("index.html", "<html><body>Other</body></html>")
     refused(cli, package, "index.html: the zip holds this entry twice")
+
+
+def test_hrefs_that_are_no_uri_at_all_are_errors_not_crashes(cli, sandbox):
+    manifest = GOOD["imsmanifest.xml"].replace('<file href="index.html"/>', '<file href="index.html"/><file href="http://[broken"/>')
+    for lms in ("moodle", "openedx", "scorm-cloud", "canvas"):
+        refused(cli, write_zip(sandbox / f"uri-{lms}.zip", {**GOOD, "imsmanifest.xml": manifest}), "file 'http://[broken' is not a valid URI reference", "--lms", lms)

@@ -599,7 +599,11 @@ class _Linter:
                 path,
                 reference.line,
             )
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:
+            self.error(f"{target!r} is not a valid link target", path, reference.line)
+            return
         if parts.scheme or parts.netloc:
             return
         if not parts.path:

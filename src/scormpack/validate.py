@@ -209,6 +209,19 @@ def reports_json(reports: list[Report], strict: bool = False, lms: str | None = 
 # --------------------------------------------------------------- safe parsing
 
 
+def split_reference(text: str):
+    """urlsplit, or None for text that is no URI reference at all (urlsplit raises on some, e.g. 'http://[x')."""
+    try:
+        return urlsplit(text.strip())
+    except ValueError:
+        return None
+
+
+def _is_url(text: str) -> bool:
+    parts = split_reference(text)
+    return parts is None or bool(parts.scheme or parts.netloc)
+
+
 class PackageReadError(Exception):
     """A member that cannot be read safely (too large, corrupt, encrypted, ...)."""
 
@@ -332,9 +345,9 @@ class PackageView:
         return candidates[0] if candidates else None
 
     def resource_path(self, resource: etree._Element, href: str) -> str | None:
-        """The package path an href of a resource names (xml:base applied), or None for a URL."""
-        parts = urlsplit(href.strip())
-        if parts.scheme or parts.netloc:
+        """The package path an href of a resource names (xml:base applied), or None for a URL (or no URI at all)."""
+        parts = split_reference(href)
+        if parts is None or parts.scheme or parts.netloc:
             return None
         resources_element = resource.getparent()
         bases = [self.root.get(XML_BASE), resources_element.get(XML_BASE) if resources_element is not None else None, resource.get(XML_BASE)]
@@ -342,7 +355,7 @@ class PackageView:
         for base in bases + [unquote(parts.path)]:
             if not base:
                 continue
-            if urlsplit(base).scheme or urlsplit(base).netloc:
+            if _is_url(base):
                 return None
             path = base if base.startswith("/") else posixpath.join(path, base)
         path = posixpath.normpath(path) if path else ""
@@ -551,6 +564,9 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
         for kind, href in hrefs:
             if not href or not href.strip():
                 continue
+            if split_reference(href) is None:
+                report.error(where_of(resource), f"{kind} {href!r} is not a valid URI reference", "bad-href")
+                continue
             path = view.resource_path(resource, href)
             if path is None:
                 continue
@@ -572,7 +588,7 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
                 report.error(where, f"{kind} {href!r}: no such file in the package", "missing-file")
     for element in view.root.iter(f"{{{NS['adlcp12']}}}location", f"{{{NS['adlcp13']}}}location"):
         location = (element.text or "").strip()
-        if location and not urlsplit(location).scheme:
+        if location and not _is_url(location):
             referenced.add(posixpath.normpath(unquote(location)))
     return referenced
 
@@ -588,7 +604,7 @@ def schema_locations(element_tree: etree._Element) -> list[str]:
             continue
         tokens = value.split()
         for location in tokens[1::2]:
-            if not urlsplit(location).scheme:
+            if not _is_url(location):
                 found.append(posixpath.normpath(unquote(location)))
     return found
 
