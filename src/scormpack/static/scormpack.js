@@ -627,6 +627,7 @@
     this.adapter = connect();
     if (this.adapter && !this.adapter.initialize()) this.adapter = null;
     var resume = this.adapter ? this.readLms() : {};
+    if (this.adapter) keepLinksOutOfTheFrame();
 
     this.nav = byId("sp-nav");
     this.prevButton = byId("sp-previous");
@@ -838,6 +839,25 @@
     a.commit();
     a.terminate();
   };
+
+  // A link followed in the SCO's own frame unloads the SCO and ends its
+  // session; the page it opens would then find this SCO's finished API (or,
+  // in some LMSs, record into this SCO's attempt). While tracked, links that
+  // leave this page open a new window without an opener, so the linked page
+  // runs untracked and this session goes on.
+  function keepLinksOutOfTheFrame() {
+    var here = window.location.href.split("#")[0];
+    toArray(doc.querySelectorAll("a[href]")).forEach(function (link) {
+      var href = link.getAttribute("href");
+      if (href.charAt(0) === "#" || link.href.split("#")[0] === here || /^(mailto|tel):/i.test(href)) return;
+      link.target = "_blank";
+      link.rel = (link.rel ? link.rel + " " : "") + "noopener";
+      var note = doc.createElement("span");
+      note.className = "sp-visually-hidden";
+      note.textContent = " (opens in a new window)";
+      link.appendChild(note);
+    });
+  }
 
   var runtime = new Runtime();
 
