@@ -144,6 +144,11 @@ def build(
         for record in result.packages
     ]
     print_table(["bundle", "target", "modules", "size", "validation", "package"], rows)
+    stats = result.stats
+    click.echo(
+        f"{stats.packages_built} built, {stats.packages_reused} unchanged; "
+        f"modules rendered: {stats.modules_rendered}, from the cache: {stats.modules_reused}"
+    )
     if shard is not None:
         click.echo(f"shard {shard[0]}/{shard[1]}: {len(result.selected)} of {len(result.matrix)} packages")
 

@@ -327,10 +327,11 @@ def build_group(task: GroupTask) -> GroupOutcome:
         media: set[str] = set()
         for name in task.targets:
             target = TARGETS[name]
-            rendered = rendered_by_layout[target.layout]
-            media.update(str(p.resolve()) for p in rendered.shared_files.values() if p.resolve().is_relative_to(root))
-            plan, findings = plan_package(course, bundle, target, rendered)
+            plan, findings = plan_package(course, bundle, target, rendered_by_layout[target.layout])
             entries = plan.all_entries()
+            # The course files the package holds as they are (media): their hashes key its reuse.
+            sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
+            media.update(str(source) for source in sources if source.is_relative_to(root))
             path = Path(task.staging) / target.package_name(course, bundle)
             write_package(path, entries)
             warnings = [relative_warning(w, root) for w in plan.warnings]
