@@ -172,3 +172,9 @@ def test_module_id_reserved_for_package_files(cli, built):
     course, dist = built
     edit(module(course), "id: first-minutes", "id: shared")
     expect_failure(cli, course, dist, f"{module(course)}:2: module id 'shared' is reserved")
+
+
+def test_malformed_url_is_an_error_not_a_crash(cli, built):
+    course, dist = built
+    edit(module(course), "(02-emergency-numbers.md)", "(http://[bad)")
+    expect_failure(cli, course, dist, f"{module(course)}:40: 'http://[bad' is not a valid link target")

@@ -48,6 +48,10 @@ def test_the_example_course_is_clean(example_course):
     assert lint_course(example_course) == []
 
 
+def test_the_bundled_course_lints_clean_so_strict_builds_pass():
+    assert lint_course(BUNDLED_COURSE) == []
+
+
 def test_the_bundled_course_has_no_errors_and_uses_only_known_keys():
     """Lint's lists of course.toml keys must follow the loader's: the bundled course uses most of them."""
     findings = lint_course(BUNDLED_COURSE)
@@ -162,6 +166,13 @@ def test_link_to_a_module_some_bundles_lack(example_course):
         line_of(path, "01-first-minutes.md"),
         "module 'first-minutes' is not in bundle(s) reference, where the link text is kept without a link",
     )
+
+
+def test_link_inside_a_passage_only_counts_for_the_bundles_that_keep_it(example_course):
+    path = second_module(example_course)
+    edit(path, "\n## ", "\n::: only stage=induction\nSee [the first minutes](01-first-minutes.md).\n:::\n\n## ")
+    findings = lint_course(example_course)
+    assert not [f for f in findings if "01-first-minutes.md" in f.message], "\n".join(map(str, findings))
 
 
 def test_link_to_a_missing_anchor(example_course):

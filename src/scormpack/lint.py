@@ -632,7 +632,8 @@ class _Linter:
             return
         if parts.fragment and not _anchor_exists(linked, parts.fragment):
             self.warning(f"link to {target!r}: module {linked.id!r} has no such anchor", path, reference.line)
-        missing = [b for b in bundles_of.get(path.resolve(), []) if b not in bundles_of.get(resolved, [])]
+        showing = [b for b in bundles_of.get(path.resolve(), []) if self.bundle_shows_line(b, info, reference.line)]
+        missing = [b for b in showing if b not in bundles_of.get(resolved, [])]
         if missing:
             self.warning(
                 f"link to {target!r}: module {linked.id!r} is not in bundle(s) {', '.join(missing)}, "
@@ -640,6 +641,23 @@ class _Linter:
                 path,
                 reference.line,
             )
+
+    def bundle_shows_line(self, bundle_id: str, info: _ModuleInfo, line: int) -> bool:
+        """False when the line sits in a `::: only` passage that this bundle drops."""
+        module = info.module
+        bundle = next((b for b in self.bundles if b.id == bundle_id), None)
+        if module is None or bundle is None:
+            return True
+        lines = module.body.split("\n")
+        try:
+            blocks = find_blocks(lines, module.path, module.body_line)
+            for block in blocks:
+                if block.name == "only" and module.body_line + block.start < line < module.body_line + block.end:
+                    condition = parse_condition(block.args, module.path, module.body_line + block.start)
+                    return condition.keeps(bundle.audience, bundle.stage)
+        except ScormpackError:
+            return True
+        return True
 
     def load_like_the_build(self) -> None:
         """The loader's verdict: an error it raises that the checks above missed is reported too."""

@@ -43,7 +43,12 @@ class LinkContext:
 
 def resolve_reference(context: LinkContext, reference: str) -> tuple[Path, str] | None:
     """A relative reference as (file in the course, fragment); None for URLs and in-page anchors."""
-    parts = urlsplit(reference)
+    try:
+        parts = urlsplit(reference)
+    except ValueError:
+        raise ScormpackError(
+            f"{reference!r} is not a valid link target", context.module_path, context.line_of(reference)
+        ) from None
     if parts.scheme or parts.netloc or not parts.path:
         return None
     if parts.path.startswith("/"):
