@@ -18,7 +18,8 @@ response right or wrong. Every respcondition has continue="No".
 Single choice and true/false get one respcondition per option (score, the
 option's feedback, the general right or wrong feedback); multiple response
 gets one scoring respcondition (and: each correct option, not each other)
-followed by one feedback respcondition per option that has feedback; fill in
+followed by one feedback respcondition per option that has feedback or is
+wrong (wrong options first, showing the general wrong feedback too); fill in
 the blank gets one scoring respcondition per accepted answer, with
 case="Yes" when the answer is case-sensitive. A final <other/> condition
 shows the general wrong feedback for anything else.
@@ -190,12 +191,14 @@ def _item(section: etree._Element, module_id: str, question: RenderedQuestion, s
                 if ident not in correct:
                     sub(sub(test, q("not")), q("varequal"), ident, respident=RESPONSE)
             _outcome(scoring, 100, [right])
-            # Then the feedback of each chosen option, on a condition naming it.
-            for ident, _, option_feedback in labels:
-                if option_feedback:
+            # Then a condition naming each option, wrong ones first: a wrong choice shows its
+            # own feedback and the general wrong one (Moodle keeps only feedback named so).
+            for ident, _, option_feedback in sorted(labels, key=lambda label: label[0] in correct):
+                idents = [f"{ident}_fb" if option_feedback else None] + ([wrong] if ident not in correct else [])
+                if any(idents):
                     condition = _condition(processing, f"Feedback for {ident}")
                     sub(sub(condition, q("conditionvar")), q("varequal"), ident, respident=RESPONSE)
-                    _outcome(condition, None, [f"{ident}_fb"])
+                    _outcome(condition, None, idents)
         else:
             # One condition per option: its score, its own feedback and the general one.
             for ident, _, option_feedback in labels:
