@@ -208,8 +208,10 @@ class InputKeys:
 
     def module_sources(self, module: Module) -> list:
         if module.id not in self._modules:
-            relative = module.path.resolve().relative_to(self.root).as_posix()
-            self._modules[module.id] = [module.id, relative, self.files.digest(module.path), digest_of(repr(module))]
+            resolved = module.path.resolve()
+            # A module may be a link to a file elsewhere: then its full path names it.
+            shown = resolved.relative_to(self.root).as_posix() if resolved.is_relative_to(self.root) else str(resolved)
+            self._modules[module.id] = [module.id, shown, self.files.digest(module.path), digest_of(repr(module))]
         return self._modules[module.id]
 
     def bundle_data(self, bundle: Bundle) -> dict:
@@ -478,86 +480,31 @@ def run_pipeline(
         if groups:
             out_dir.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
-            tasks = []
-            # Biggest bundles first, so the last worker to finish is not the one handed the largest.
-            for bundle_id in sorted(groups, key=lambda b: (-len(bundles[b].modules), b)):
-                layouts = sorted({targets[name].layout for name in groups[bundle_id]})
-                cache_paths = {layout: cache.module_cache_path(bundle_id, layout) for layout in layouts}
-                tasks.append(
-                    GroupTask(
-                        bundle_id=bundle_id,
-                        targets=groups[bundle_id],
-                        staging=str(staging),
-                        module_keys={layout: keys.module_keys(bundles[bundle_id], layout) for layout in layouts},
-                        cache_in={l: str(c) if c and c.is_file() else None for l, c in cache_paths.items()},
-                        cache_out={
-                            l: str(staging / MODULES_FOLDER / module_cache_name(bundle_id, l)) if c else None
-                            for l, c in cache_paths.items()
-                        },
-                    )
-                )
-
             workers = jobs or default_jobs()
-            render_tasks: list[RenderTask] = []
-            splits = split_for_workers([(t.bundle_id, len(bundles[t.bundle_id].modules)) for t in tasks], workers)
-            for task in tasks:
-                parts = splits.get(task.bundle_id, 1)
-                if parts < 2:
-                    continue
-                module_ids = [module.id for module in bundles[task.bundle_id].modules]
-                for part in range(parts):
-                    chosen = module_ids[part * len(module_ids) // parts : (part + 1) * len(module_ids) // parts]
-                    out = {l: str(staging / "parts" / f"{task.bundle_id}--{l}--{part}.pickle") for l in task.module_keys}
-                    render_tasks.append(RenderTask(task.bundle_id, chosen, task.module_keys, task.cache_in, out))
-                    for layout, path in out.items():
-                        task.prerendered.setdefault(layout, []).append(path)
+            tasks = _group_tasks(groups, bundles, targets, cache, keys, staging)
+            render_tasks = _render_tasks(tasks, bundles, workers, staging)
 
             def report_outcome(outcome: GroupOutcome) -> None:
                 for record in outcome.records:
                     finished(record, False)
 
-            parts_done, outcomes = _run_tasks(render_tasks, tasks, course, workers, report_outcome)
-            for part in parts_done:
-                stats.modules_rendered += part.modules_rendered
-                stats.modules_reused += part.modules_reused
-            failures = [part.error for part in parts_done if part.error is not None]
+            parts, outcomes = _run_tasks(render_tasks, tasks, course, workers, report_outcome)
+            failures = [part.error for part in parts if part.error is not None]
             failures += [outcome.error for outcome in outcomes if outcome.error is not None]
             if failures:
                 message, path, line = min(failures, key=lambda error: (str(error[1]), error[2] or 0, error[0]))
                 raise ScormpackError(message, path, line)
-        built = [record for outcome in outcomes for record in outcome.records]
-        for record in built:
-            records[record.entry] = record
-            stats.packages_built += 1
+            for work in [*parts, *outcomes]:
+                stats.modules_rendered += work.modules_rendered
+                stats.modules_reused += work.modules_reused
         for outcome in outcomes:
-            stats.modules_rendered += outcome.modules_rendered
-            stats.modules_reused += outcome.modules_reused
-        packages = [records[entry] for entry in selected]
-        result = PipelineResult(course, out_dir, matrix, selected, packages, lint, stats, shard)
+            for record in outcome.records:
+                records[record.entry] = record
+                stats.packages_built += 1
+        result = PipelineResult(course, out_dir, matrix, selected, [records[e] for e in selected], lint, stats, shard)
         if strict and result.warnings:
             raise StrictFailure(result.warnings)
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        cache_updates: dict[str, dict] = {}
-        media_of = {(record.bundle, record.target): outcome.media for outcome in outcomes for record in outcome.records}
-        for record in built:
-            destination = out_dir / record.file
-            os.replace(staging / record.file, destination)
-            if cache.enabled:
-                stat = destination.stat()
-                cache_updates[record.file] = {
-                    "key": package_keys[record.entry],
-                    "media": {path: cache.files.digest(Path(path)) for path in media_of[(record.bundle, record.target)]},
-                    "output": [stat.st_size, stat.st_mtime_ns],
-                    "record": record.to_json(),
-                }
-        if staging is not None and (staging / MODULES_FOLDER).is_dir():
-            (cache.root / MODULES_FOLDER).mkdir(parents=True, exist_ok=True)
-            for staged in (staging / MODULES_FOLDER).iterdir():
-                os.replace(staged, cache.root / MODULES_FOLDER / staged.name)
-        write_atomic(result.sums_path, sha256sums(packages).encode("utf-8"))
-        write_atomic(result.report_path, report_json(result).encode("utf-8"))
-        cache.save(cache_updates)
+        _commit(result, outcomes, staging, cache, package_keys)
         return result
     except BaseException:
         if created_out_dir:
@@ -566,6 +513,85 @@ def run_pipeline(
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _group_tasks(
+    groups: dict[str, list[str]],
+    bundles: dict[str, Bundle],
+    targets: dict[str, Target],
+    cache: BuildCache,
+    keys: InputKeys,
+    staging: Path,
+) -> list[GroupTask]:
+    """One task per bundle, biggest first, so the last worker to finish is not the one handed the largest."""
+    tasks = []
+    for bundle_id in sorted(groups, key=lambda b: (-len(bundles[b].modules), b)):
+        layouts = sorted({targets[name].layout for name in groups[bundle_id]})
+        cache_paths = {layout: cache.module_cache_path(bundle_id, layout) for layout in layouts}
+        tasks.append(
+            GroupTask(
+                bundle_id=bundle_id,
+                targets=groups[bundle_id],
+                staging=str(staging),
+                module_keys={layout: keys.module_keys(bundles[bundle_id], layout) for layout in layouts},
+                cache_in={layout: str(c) if c and c.is_file() else None for layout, c in cache_paths.items()},
+                cache_out={
+                    layout: str(staging / MODULES_FOLDER / module_cache_name(bundle_id, layout)) if c else None
+                    for layout, c in cache_paths.items()
+                },
+            )
+        )
+    return tasks
+
+
+def _render_tasks(tasks: list[GroupTask], bundles: dict[str, Bundle], workers: int, staging: Path) -> list[RenderTask]:
+    """Split the rendering of big bundles when there are fewer bundles than workers (tasks learn of their parts)."""
+    render_tasks: list[RenderTask] = []
+    splits = split_for_workers([(task.bundle_id, len(bundles[task.bundle_id].modules)) for task in tasks], workers)
+    for task in tasks:
+        parts = splits.get(task.bundle_id, 1)
+        if parts < 2:
+            continue
+        module_ids = [module.id for module in bundles[task.bundle_id].modules]
+        for part in range(parts):
+            chosen = module_ids[part * len(module_ids) // parts : (part + 1) * len(module_ids) // parts]
+            out = {layout: str(staging / "parts" / f"{task.bundle_id}--{layout}--{part}.pickle") for layout in task.module_keys}
+            render_tasks.append(RenderTask(task.bundle_id, chosen, task.module_keys, task.cache_in, out))
+            for layout, path in out.items():
+                task.prerendered.setdefault(layout, []).append(path)
+    return render_tasks
+
+
+def _commit(
+    result: PipelineResult,
+    outcomes: list[GroupOutcome],
+    staging: Path | None,
+    cache: BuildCache,
+    package_keys: dict[MatrixEntry, str],
+) -> None:
+    """Move the new packages into place, then write SHA256SUMS, the report and the cache."""
+    out_dir = result.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache_updates: dict[str, dict] = {}
+    for outcome in outcomes:
+        for record in outcome.records:
+            destination = out_dir / record.file
+            os.replace(Path(staging) / record.file, destination)
+            if cache.enabled:
+                stat = destination.stat()
+                cache_updates[record.file] = {
+                    "key": package_keys[record.entry],
+                    "media": {path: cache.files.digest(Path(path)) for path in outcome.media},
+                    "output": [stat.st_size, stat.st_mtime_ns],
+                    "record": record.to_json(),
+                }
+    if staging is not None and (staging / MODULES_FOLDER).is_dir():
+        (cache.root / MODULES_FOLDER).mkdir(parents=True, exist_ok=True)
+        for staged in (staging / MODULES_FOLDER).iterdir():
+            os.replace(staged, cache.root / MODULES_FOLDER / staged.name)
+    write_atomic(result.sums_path, sha256sums(result.packages).encode("utf-8"))
+    write_atomic(result.report_path, report_json(result).encode("utf-8"))
+    cache.save(cache_updates)
 
 
 def _still_valid(cached: dict, key: str, out_dir: Path, files: FileHashes) -> bool:
