@@ -133,6 +133,26 @@ def test_report_carries_the_warnings_of_each_package(cli, example_course, tmp_pa
     assert "warning: reference/scorm12: modules/02-emergency-numbers.md:" in result.output
 
 
+def test_compressed_media_is_stored_and_text_deflated(cli, example_course, tmp_path):
+    import zipfile
+
+    (example_course / "images" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(30_000))
+    (example_course / "images" / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(30_000))
+    edit(
+        example_course / "modules" / "02-emergency-numbers.md",
+        "\n## ",
+        "\n![A photo](../images/photo.jpg)\n\n[The clip](../images/clip.mp4)\n\n## ",
+    )
+    build(cli, example_course, tmp_path / "dist", "-t", "scorm12", "-b", "reference")
+    (package,) = (tmp_path / "dist").glob("*.zip")
+    with zipfile.ZipFile(package) as archive:
+        kinds = {info.filename: info.compress_type for info in archive.infolist()}
+    assert kinds["shared/media/images/photo.jpg"] == zipfile.ZIP_STORED
+    assert kinds["shared/media/images/clip.mp4"] == zipfile.ZIP_STORED
+    assert kinds["imsmanifest.xml"] == zipfile.ZIP_DEFLATED
+    assert kinds["emergency-numbers/index.html"] == zipfile.ZIP_DEFLATED
+
+
 def test_progress_is_plain_lines_when_not_on_a_terminal(cli, example_course, tmp_path):
     result = build(cli, example_course, tmp_path / "dist", "-t", "scorm12")
     progress = [line for line in result.output.splitlines() if line.startswith("[")]

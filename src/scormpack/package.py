@@ -12,8 +12,10 @@ from pathlib import Path, PurePosixPath
 DEFAULT_EPOCH = 315532800
 # Formats that are compressed already: deflating them again costs time and saves nothing.
 STORED_SUFFIXES = {
-    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".m4v", ".webm", ".mp3", ".m4a", ".ogg",
-    ".zip", ".gz", ".woff", ".woff2", ".pdf", ".docx", ".xlsx", ".pptx", ".imscc",
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".jxl",
+    ".mp4", ".m4v", ".mov", ".webm", ".mkv", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".ogv", ".opus", ".flac",
+    ".zip", ".gz", ".bz2", ".xz", ".7z", ".woff", ".woff2", ".pdf", ".epub",
+    ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".imscc",
 }
 FIRST_ENTRIES = ("imsmanifest.xml",)
 CHUNK = 1024 * 1024
