@@ -610,31 +610,35 @@ def test_accessibility_check_reports_a_known_violation(player_for):
     assert any(v.startswith("image-alt ") and "#no-alt" in v for v in violations), violations
 
 
-def test_a_link_to_another_module_opens_a_new_window_and_the_session_goes_on(player_for):
-    player = player_for(*PACKAGES[0])
-    module_id, page_index, href = next(
-        (module_id, page.index, found.group(1))
-        for module_id, rendered in player.modules.items()
-        for page in rendered.pages
-        if (found := re.search(r'href="(\.\./[^"#]+/index\.html)"', str(page.html)))
-    )
-    player.launch(module_id)
-    player.sco.evaluate(f"window.scormpack.go({page_index})")
-    link = player.sco.locator(f'[data-sp-page="{page_index}"] a[href="{href}"]').first
-    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
-    assert link.inner_text().endswith("(opens in a new window)")
-    with player.page.context.expect_page() as opened:
-        link.click()
-    popup = opened.value
+def test_a_link_to_another_module_opens_a_new_window_and_the_session_goes_on(browser_context, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(SCAFFOLD, course)
+    module_file = course / "modules" / "02-emergency-numbers.md"
+    module_file.write_text(module_file.read_text().replace(
+        "Keep these numbers near every phone.",
+        "Keep these numbers near every phone. See also [the first minutes](01-first-minutes.md).",
+    ))
+    player = PreviewPlayer(browser_context, course, "scorm12", "staff-induction", require_axe())
     try:
-        popup.wait_for_function("() => window.scormpack !== undefined")
-        # The linked module reads untracked: it finds no LMS, so it cannot touch this SCO's attempt.
-        assert popup.url.endswith(href.removeprefix(".."))
-        assert popup.evaluate("window.scormpack.adapter") == "none"
+        player.launch("emergency-numbers")
+        link = player.sco.locator('a[href="../first-minutes/index.html"]')
+        assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+        assert link.text_content() == "the first minutes (opens in a new window)"
+        with browser_context.expect_page() as opened:
+            link.click()
+        popup = opened.value
+        try:
+            popup.wait_for_function("() => window.scormpack !== undefined")
+            # The linked module reads untracked: it finds no LMS, so it cannot touch this SCO's attempt.
+            assert popup.url == player.preview.url + "package/first-minutes/index.html"
+            assert popup.evaluate("window.scormpack.adapter") == "none"
+        finally:
+            popup.close()
+        names = [entry["call"] for entry in player.calls(1)]
+        assert names.count(player.el.init) == 1 and player.el.finish not in names
+        assert player.hook("page") == 0
+        player.leave()
+        assert_clean_session(player, 1)
+        assert player.problems == []
     finally:
-        popup.close()
-    names = [entry["call"] for entry in player.calls(1)]
-    assert names.count(player.el.init) == 1 and player.el.finish not in names
-    assert player.hook("page") == page_index
-    player.leave()
-    assert_clean_session(player, 1)
+        player.close()
