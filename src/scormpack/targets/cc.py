@@ -25,7 +25,7 @@ from lxml import etree
 
 from ..course import WebLink
 from ..errors import ScormpackError
-from ..render import INTRODUCTION_FILE, RenderedBundle, RenderedModule, page_filename, render_introduction
+from ..render import INTRODUCTION_FILE, RenderedBundle, page_filename, render_introduction
 from .base import XSI, PackagePlan, Target, manifest_bytes, sub, xml_id
 from .qti import build_assessment
 

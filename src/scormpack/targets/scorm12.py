@@ -23,6 +23,26 @@ def resource_files(rendered: RenderedBundle, module: RenderedModule) -> list[str
     return sorted(set(module.files) | set(runtime) | set(module.media))
 
 
+def add_resources(root: etree._Element, cp, scorm_type: str, rendered: RenderedBundle, package_files: list[str]) -> None:
+    """One SCO resource per module, the shared assets, and the package's own files, each listed.
+
+    The first resource with an href is the first module: Open edX launches that one.
+    """
+    resources = sub(root, cp("resources"))
+    shared_id = xml_id("RES", "shared")
+    for module in rendered.modules:
+        resource = sub(resources, cp("resource"), identifier=xml_id("RES", module.module.id), type="webcontent", href=module.launch)
+        resource.set(scorm_type, "sco")
+        for path in resource_files(rendered, module):
+            sub(resource, cp("file"), href=path)
+        sub(resource, cp("dependency"), identifierref=shared_id)
+    for identifier, paths in ((shared_id, list(rendered.shared_files)), (xml_id("RES", "package-description"), package_files)):
+        asset = sub(resources, cp("resource"), identifier=identifier, type="webcontent")
+        asset.set(scorm_type, "asset")
+        for path in paths:
+            sub(asset, cp("file"), href=path)
+
+
 class Scorm12Target(Target):
     name = "scorm12"
     description = "SCORM 1.2"
@@ -63,29 +83,7 @@ class Scorm12Target(Target):
             if module.module.quiz is not None:
                 sub(item, f"{{{ADLCP}}}masteryscore", _percent(module.module.quiz.settings.pass_mark))
 
-        resources = sub(root, cp("resources"))
-        shared_id = xml_id("RES", "shared")
-        # The first resource with an href must be the first module (Open edX launches it).
-        for module in rendered.modules:
-            resource = sub(
-                resources,
-                cp("resource"),
-                identifier=xml_id("RES", module.module.id),
-                type="webcontent",
-                href=module.launch,
-            )
-            resource.set(f"{{{ADLCP}}}scormtype", "sco")
-            for path in resource_files(rendered, module):
-                sub(resource, cp("file"), href=path)
-            sub(resource, cp("dependency"), identifierref=shared_id)
-        shared = sub(resources, cp("resource"), identifier=shared_id, type="webcontent")
-        shared.set(f"{{{ADLCP}}}scormtype", "asset")
-        for path in rendered.shared_files:
-            sub(shared, cp("file"), href=path)
-        package_files = sub(resources, cp("resource"), identifier=xml_id("RES", "package-description"), type="webcontent")
-        package_files.set(f"{{{ADLCP}}}scormtype", "asset")
-        for path in [METADATA_FILE, *control]:
-            sub(package_files, cp("file"), href=path)
+        add_resources(root, cp, f"{{{ADLCP}}}scormtype", rendered, [METADATA_FILE, *control])
 
         entries: dict = {METADATA_FILE: manifest_bytes(lom_metadata(rendered)), **control}
         for module in rendered.modules:

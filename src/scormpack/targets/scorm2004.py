@@ -28,7 +28,7 @@ from ..errors import ScormpackError
 from ..loader import COURSE_FILE
 from ..render import RenderedBundle
 from .base import XSI, PackagePlan, Target, control_files, sub, xml_id
-from .scorm12 import resource_files
+from .scorm12 import add_resources
 
 IMSCP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
@@ -108,29 +108,7 @@ class Scorm2004Target(Target):
         cluster_sequencing(course_item, course.sequencing)
         cluster_sequencing(organization, course.sequencing)
 
-        resources = sub(root, cp("resources"))
-        shared_id = xml_id("RES", "shared")
-        # The first resource with an href must be the first module (Open edX launches it).
-        for module in rendered.modules:
-            resource = sub(
-                resources,
-                cp("resource"),
-                identifier=xml_id("RES", module.module.id),
-                type="webcontent",
-                href=module.launch,
-            )
-            resource.set(f"{{{ADLCP}}}scormType", "sco")
-            for path in resource_files(rendered, module):
-                sub(resource, cp("file"), href=path)
-            sub(resource, cp("dependency"), identifierref=shared_id)
-        shared = sub(resources, cp("resource"), identifier=shared_id, type="webcontent")
-        shared.set(f"{{{ADLCP}}}scormType", "asset")
-        for path in rendered.shared_files:
-            sub(shared, cp("file"), href=path)
-        package_files = sub(resources, cp("resource"), identifier=xml_id("RES", "package-description"), type="webcontent")
-        package_files.set(f"{{{ADLCP}}}scormType", "asset")
-        for path in control:
-            sub(package_files, cp("file"), href=path)
+        add_resources(root, cp, f"{{{ADLCP}}}scormType", rendered, list(control))
 
         entries: dict = dict(control)
         for module in rendered.modules:
