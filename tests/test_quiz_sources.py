@@ -8,7 +8,6 @@ it, so a new, renamed or removed question cannot leave it silently behind.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
