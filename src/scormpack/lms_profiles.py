@@ -185,16 +185,10 @@ def _moodle_cc_pages(view: PackageView, report: Report) -> None:
     launched = {item.get("identifierref") for item in view.root.iter(view.cp("item"))}
     for identifier in sorted(filter(None, launched)):
         resource = resources.get(identifier)
-        href = resource.get("href") if resource is not None else None
-        if resource is None or resource.get("type") != "webcontent" or not href:
+        launched = view.launch_page(resource) if resource is not None and resource.get("type") == "webcontent" else None
+        if launched is None:
             continue
-        path = view.resource_path(resource, href)
-        if not path or path not in view.files or not path.lower().endswith((".html", ".htm")):
-            continue
-        try:
-            page = view.read_html(path)
-        except (PackageReadError, etree.ParserError, ValueError):
-            continue
+        path, page = launched
         body = page.find(".//body") if page is not None else None
         if body is None or not (len(body) or (body.text or "").strip()):
             report.error(

@@ -370,6 +370,17 @@ class PackageView:
             return None
         return etree.fromstring(data, _html_parser())
 
+    def launch_page(self, resource: etree._Element) -> tuple[str, etree._Element | None] | None:
+        """(path, parsed HTML) of the HTML page a resource launches; None when there is none to read."""
+        href = resource.get("href")
+        path = self.resource_path(resource, href) if href else None
+        if not path or path not in self.files or not path.lower().endswith((".html", ".htm")):
+            return None
+        try:
+            return path, self.read_html(path)
+        except (PackageReadError, etree.ParserError, ValueError):
+            return None
+
 
 # ---------------------------------------------------------- standard detection
 
@@ -746,16 +757,10 @@ def check_suspend_data(report: Report, view: PackageView) -> None:
     if limit is None:
         return
     for resource in view.root.iter(view.cp("resource")):
-        href = resource.get("href")
-        if _scorm_type(resource) != "sco" or not href:
+        launched = view.launch_page(resource) if _scorm_type(resource) == "sco" else None
+        if launched is None:
             continue
-        path = view.resource_path(resource, href)
-        if not path or path not in view.files or not path.lower().endswith((".html", ".htm")):
-            continue
-        try:
-            page = view.read_html(path)
-        except (PackageReadError, etree.ParserError, ValueError):
-            continue
+        path, page = launched
         sco = _script_json(page, "sp-sco") if page is not None else None
         if sco is None:
             continue  # not a scormpack SCO: its saved state cannot be estimated
