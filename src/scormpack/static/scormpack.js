@@ -713,6 +713,7 @@
   };
 
   Runtime.prototype.updateModuleButtons = function () {
+    if (!this.nextModule || !this.prevModule) return; // the one-page-per-file layout has none
     var a = this.adapter;
     var can = function (request) {
       return !!(a && a.is2004 && a.get("adl.nav.request_valid." + request) === "true");
@@ -771,6 +772,8 @@
       this.writeStatus();
     }
     this.save(true);
+    // A passed check can make the LMS allow moving on: ask again after the commit.
+    this.updateModuleButtons();
   };
 
   Runtime.prototype.isDone = function () {
