@@ -128,20 +128,27 @@ def check_folder(spec: WrapSpec, files: dict[str, Path]) -> list[str]:
     return warnings
 
 
-def scorm12_manifest(spec: WrapSpec, files: dict[str, Path], control: dict[str, Path]) -> etree._Element:
-    def cp(tag: str) -> str:
-        return f"{{{scorm12.IMSCP}}}{tag}"
+def scorm_manifest(
+    spec: WrapSpec,
+    files: dict[str, Path],
+    control: dict[str, Path],
+    *,
+    namespace: str,
+    nsmap: dict,
+    schema_locations: str,
+    schemaversion: str,
+    scorm_type: str,
+) -> etree._Element:
+    """A SCORM manifest with one SCO launching spec.launch and listing every file."""
 
-    root = etree.Element(
-        cp("manifest"),
-        nsmap={None: scorm12.IMSCP, "adlcp": scorm12.ADLCP, "xsi": XSI},
-        identifier=xml_id("MANIFEST", spec.identifier),
-        version=spec.version,
-    )
-    root.set(f"{{{XSI}}}schemaLocation", f"{scorm12.IMSCP} imscp_rootv1p1p2.xsd {scorm12.ADLCP} adlcp_rootv1p2.xsd")
+    def cp(tag: str) -> str:
+        return f"{{{namespace}}}{tag}"
+
+    root = etree.Element(cp("manifest"), nsmap=nsmap, identifier=xml_id("MANIFEST", spec.identifier), version=spec.version)
+    root.set(f"{{{XSI}}}schemaLocation", schema_locations)
     metadata = sub(root, cp("metadata"))
     sub(metadata, cp("schema"), "ADL SCORM")
-    sub(metadata, cp("schemaversion"), "1.2")
+    sub(metadata, cp("schemaversion"), schemaversion)
     organization_id = xml_id("ORG", spec.identifier)
     organization = sub(sub(root, cp("organizations"), default=organization_id), cp("organization"), identifier=organization_id)
     sub(organization, cp("title"), spec.title)
@@ -155,46 +162,40 @@ def scorm12_manifest(spec: WrapSpec, files: dict[str, Path], control: dict[str, 
     sub(item, cp("title"), spec.title)
     resources = sub(root, cp("resources"))
     resource = sub(resources, cp("resource"), identifier=xml_id("RES", spec.identifier), type="webcontent", href=spec.launch)
-    resource.set(f"{{{scorm12.ADLCP}}}scormtype", "sco")
+    resource.set(scorm_type, "sco")
     for name in files:
         sub(resource, cp("file"), href=name)
     description = sub(resources, cp("resource"), identifier=xml_id("RES", "package-description"), type="webcontent")
-    description.set(f"{{{scorm12.ADLCP}}}scormtype", "asset")
+    description.set(scorm_type, "asset")
     for name in control:
         sub(description, cp("file"), href=name)
     return root
+
+
+def scorm12_manifest(spec: WrapSpec, files: dict[str, Path], control: dict[str, Path]) -> etree._Element:
+    return scorm_manifest(
+        spec,
+        files,
+        control,
+        namespace=scorm12.IMSCP,
+        nsmap={None: scorm12.IMSCP, "adlcp": scorm12.ADLCP, "xsi": XSI},
+        schema_locations=f"{scorm12.IMSCP} imscp_rootv1p1p2.xsd {scorm12.ADLCP} adlcp_rootv1p2.xsd",
+        schemaversion="1.2",
+        scorm_type=f"{{{scorm12.ADLCP}}}scormtype",
+    )
 
 
 def scorm2004_manifest(spec: WrapSpec, files: dict[str, Path], control: dict[str, Path]) -> etree._Element:
-    def cp(tag: str) -> str:
-        return f"{{{scorm2004.IMSCP}}}{tag}"
-
-    root = etree.Element(cp("manifest"), nsmap=scorm2004.NSMAP, identifier=xml_id("MANIFEST", spec.identifier), version=spec.version)
-    root.set(f"{{{XSI}}}schemaLocation", " ".join(f"{ns} {file}" for ns, file in scorm2004.SCHEMA_LOCATIONS))
-    metadata = sub(root, cp("metadata"))
-    sub(metadata, cp("schema"), "ADL SCORM")
-    sub(metadata, cp("schemaversion"), "2004 3rd Edition" if spec.target == "scorm2004-3rd" else "2004 4th Edition")
-    organization_id = xml_id("ORG", spec.identifier)
-    organization = sub(sub(root, cp("organizations"), default=organization_id), cp("organization"), identifier=organization_id)
-    sub(organization, cp("title"), spec.title)
-    item = sub(
-        organization,
-        cp("item"),
-        identifier=xml_id("ITEM", spec.identifier),
-        identifierref=xml_id("RES", spec.identifier),
-        isvisible="true",
+    return scorm_manifest(
+        spec,
+        files,
+        control,
+        namespace=scorm2004.IMSCP,
+        nsmap=scorm2004.NSMAP,
+        schema_locations=" ".join(f"{ns} {file}" for ns, file in scorm2004.SCHEMA_LOCATIONS),
+        schemaversion="2004 3rd Edition" if spec.target == "scorm2004-3rd" else "2004 4th Edition",
+        scorm_type=f"{{{scorm2004.ADLCP}}}scormType",
     )
-    sub(item, cp("title"), spec.title)
-    resources = sub(root, cp("resources"))
-    resource = sub(resources, cp("resource"), identifier=xml_id("RES", spec.identifier), type="webcontent", href=spec.launch)
-    resource.set(f"{{{scorm2004.ADLCP}}}scormType", "sco")
-    for name in files:
-        sub(resource, cp("file"), href=name)
-    description = sub(resources, cp("resource"), identifier=xml_id("RES", "package-description"), type="webcontent")
-    description.set(f"{{{scorm2004.ADLCP}}}scormType", "asset")
-    for name in control:
-        sub(description, cp("file"), href=name)
-    return root
 
 
 def cartridge_manifest(spec: WrapSpec, files: dict[str, Path], version: CartridgeVersion) -> etree._Element:
