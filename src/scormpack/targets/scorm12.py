@@ -4,6 +4,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .. import schemas
+from ..course import Module
 from ..render import RenderedBundle, RenderedModule
 from .base import XML_LANG, XSI, PackagePlan, Target, control_files, manifest_bytes, sub, xml_id
 
@@ -43,10 +44,43 @@ def add_resources(root: etree._Element, cp, scorm_type: str, rendered: RenderedB
             sub(asset, cp("file"), href=path)
 
 
+def add_organization(root: etree._Element, cp, rendered: RenderedBundle, extend_item) -> tuple[etree._Element, etree._Element]:
+    """The organization and its one course item holding an item per module; returns both.
+
+    Moodle disables next/previous between sibling top-level items, so one
+    non-launchable item holds every module. Its COURSE- prefix differs from the
+    modules' ITEM- so no module id can collide with it. extend_item(item, module)
+    adds what a standard hangs on each module's item.
+    """
+    course, bundle = rendered.course, rendered.bundle
+    organization_id = xml_id("ORG", bundle.id)
+    organizations = sub(root, cp("organizations"), default=organization_id)
+    organization = sub(organizations, cp("organization"), identifier=organization_id)
+    sub(organization, cp("title"), bundle.title)
+    course_item = sub(organization, cp("item"), identifier=xml_id("COURSE", bundle.id), isvisible="true")
+    sub(course_item, cp("title"), course.title)
+    for module in rendered.modules:
+        item = sub(
+            course_item,
+            cp("item"),
+            identifier=xml_id("ITEM", module.module.id),
+            identifierref=xml_id("RES", module.module.id),
+            isvisible="true",
+        )
+        sub(item, cp("title"), module.module.title)
+        extend_item(item, module.module)
+    return organization, course_item
+
+
 class Scorm12Target(Target):
     name = "scorm12"
     description = "SCORM 1.2"
     layout = "sco"
+
+    @staticmethod
+    def extend_item(item: etree._Element, module: Module) -> None:
+        if module.quiz is not None:
+            sub(item, f"{{{ADLCP}}}masteryscore", _percent(module.quiz.settings.pass_mark))
 
     def plan(self, rendered: RenderedBundle) -> PackagePlan:
         course, bundle = rendered.course, rendered.bundle
@@ -63,25 +97,7 @@ class Scorm12Target(Target):
         sub(metadata, cp("schemaversion"), "1.2")
         sub(metadata, f"{{{ADLCP}}}location", METADATA_FILE)
 
-        organization_id = xml_id("ORG", bundle.id)
-        organizations = sub(root, cp("organizations"), default=organization_id)
-        organization = sub(organizations, cp("organization"), identifier=organization_id)
-        sub(organization, cp("title"), bundle.title)
-        # Moodle disables next/previous between sibling top-level items, so one
-        # non-launchable root item holds every module.
-        course_item = sub(organization, cp("item"), identifier=xml_id("COURSE", bundle.id), isvisible="true")
-        sub(course_item, cp("title"), course.title)
-        for module in rendered.modules:
-            item = sub(
-                course_item,
-                cp("item"),
-                identifier=xml_id("ITEM", module.module.id),
-                identifierref=xml_id("RES", module.module.id),
-                isvisible="true",
-            )
-            sub(item, cp("title"), module.module.title)
-            if module.module.quiz is not None:
-                sub(item, f"{{{ADLCP}}}masteryscore", _percent(module.module.quiz.settings.pass_mark))
+        add_organization(root, cp, rendered, self.extend_item)
 
         add_resources(root, cp, f"{{{ADLCP}}}scormtype", rendered, [METADATA_FILE, *control])
 

@@ -28,7 +28,7 @@ from ..errors import ScormpackError
 from ..loader import COURSE_FILE
 from ..render import RenderedBundle
 from .base import XSI, PackagePlan, Target, control_files, sub, xml_id
-from .scorm12 import add_resources
+from .scorm12 import add_organization, add_resources
 
 IMSCP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
@@ -84,25 +84,9 @@ class Scorm2004Target(Target):
         sub(metadata, cp("schemaversion"), self.schema_version)
         metadata.append(lom_metadata(rendered))
 
-        organization_id = xml_id("ORG", bundle.id)
-        organizations = sub(root, cp("organizations"), default=organization_id)
-        organization = sub(organizations, cp("organization"), identifier=organization_id)
-        sub(organization, cp("title"), bundle.title)
-        # Moodle disables next/previous between sibling top-level items, so one
-        # non-launchable item holds every module. Its prefix differs from the
-        # modules' ITEM- so no module id can collide with it.
-        course_item = sub(organization, cp("item"), identifier=xml_id("COURSE", bundle.id), isvisible="true")
-        sub(course_item, cp("title"), course.title)
-        for module in rendered.modules:
-            item = sub(
-                course_item,
-                cp("item"),
-                identifier=xml_id("ITEM", module.module.id),
-                identifierref=xml_id("RES", module.module.id),
-                isvisible="true",
-            )
-            sub(item, cp("title"), module.module.title)
-            module_sequencing(item, module.module, course)
+        organization, course_item = add_organization(
+            root, cp, rendered, lambda item, module: module_sequencing(item, module, course)
+        )
         # The course item's sequencing follows its children (CAM element order);
         # the organization's applies to the root activity.
         cluster_sequencing(course_item, course.sequencing)
