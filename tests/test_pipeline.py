@@ -133,6 +133,20 @@ def test_report_carries_the_warnings_of_each_package(cli, example_course, tmp_pa
     assert "warning: reference/scorm12: modules/02-emergency-numbers.md:" in result.output
 
 
+def test_a_warning_shared_by_several_packages_is_printed_once(cli, example_course, tmp_path):
+    edit(
+        example_course / "modules" / "01-first-minutes.md",
+        "answer: 112\n",
+        "answer: 112\n\n? ordering\nPut the steps in order.\n\n1. Danger\n2. Response\n3. Call\n",
+    )
+    result = build(cli, example_course, tmp_path / "dist", "-t", "cc11")
+    lines = [line for line in result.output.splitlines() if "ordering questions have no Common Cartridge QTI profile" in line]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("warning: 2 packages (staff-induction/cc11, wardens-refresher/cc11): modules/01-first-minutes.md:")
+    report = json.loads((tmp_path / "dist" / "build-report.json").read_text())
+    assert sum(len(p["warnings"]) for p in report["packages"]) == 2
+
+
 def test_compressed_media_is_stored_and_text_deflated(cli, example_course, tmp_path):
     import zipfile
 

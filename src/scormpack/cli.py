@@ -42,6 +42,24 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
         click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
+def echo_build_warnings(result) -> None:
+    """Each warning once, naming the packages it applies to: a question left out
+    of every cartridge should not fill the screen once per bundle."""
+    for warning in result.lint_warnings:
+        click.echo(f"warning: lint: {warning}", err=True)
+    packages_by_warning: dict[str, list[str]] = {}
+    for package in result.packages:
+        for warning in package.warnings:
+            packages_by_warning.setdefault(str(warning), []).append(f"{package.bundle}/{package.target}")
+    for warning, packages in packages_by_warning.items():
+        if len(packages) == 1:
+            where = packages[0]
+        else:
+            shown = ", ".join(packages[:2]) + (", ..." if len(packages) > 2 else "")
+            where = f"{len(packages)} packages ({shown})"
+        click.echo(f"warning: {where}: {warning}", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scormpack")
 def main() -> None:
@@ -130,8 +148,7 @@ def build(
         progress.close()
         fail(error)
     progress.close()
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    echo_build_warnings(result)
     rows = [
         [
             record.bundle,
