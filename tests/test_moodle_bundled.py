@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import BUNDLED_COURSE
-from scormpack.build import build
+from scormpack.pipeline import run_pipeline
 from scormpack.validate import validate_package
 
 pytestmark = pytest.mark.skipif(not BUNDLED_COURSE.is_dir(), reason="the bundled course is not in this checkout")
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not BUNDLED_COURSE.is_dir(), reason="the bundled
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    build(BUNDLED_COURSE, ["scorm12", "scorm2004", "cc11"], [], out)
+    run_pipeline(BUNDLED_COURSE, ["scorm12", "scorm2004", "cc11"], [], out, use_cache=False)
     return sorted(p for p in out.iterdir() if p.suffix in (".zip", ".imscc"))
 
 

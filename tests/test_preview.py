@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from scormpack.build import build
+from scormpack.pipeline import run_pipeline
 from scormpack.errors import ScormpackError
 from scormpack.loader import load_course
 from scormpack.preview import Preview, read_outline
@@ -91,8 +91,9 @@ def test_player_outline_lists_the_bundles_modules_in_order(preview, example_cour
 
 
 def test_served_files_are_the_entries_of_the_built_package(preview, example_course, tmp_path):
-    built = build(example_course, ["scorm12"], [BUNDLE], tmp_path / "dist")
-    with zipfile.ZipFile(built[0].path) as archive:
+    result = run_pipeline(example_course, ["scorm12"], [BUNDLE], tmp_path / "dist", jobs=1, use_cache=False)
+    package = tmp_path / "dist" / result.packages[0].file
+    with zipfile.ZipFile(package) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
     for name, content in entries.items():
         status, _, served = fetch(preview.url + "package/" + name)
@@ -100,7 +101,7 @@ def test_served_files_are_the_entries_of_the_built_package(preview, example_cour
     assert fetch(preview.url + "package/shared/scormpack.js")[1].startswith("text/javascript")
     assert fetch(preview.url + "package/imsmanifest.xml")[1] == "application/xml"
     # Nothing is written where `scormpack build` writes.
-    assert not (example_course / "dist").exists() and not Path("dist", built[0].path.name).exists()
+    assert not (example_course / "dist").exists() and not Path("dist", package.name).exists()
 
 
 def test_unknown_and_escaping_paths_are_not_found(preview):
