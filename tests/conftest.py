@@ -4,10 +4,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from scormpack.cli import main
 
@@ -36,6 +38,18 @@ class Cli:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result
+
+
+def build(cli: Cli, course: Path, out: Path, *extra: str):
+    """`scormpack build COURSE -o OUT ...`, which must succeed."""
+    result = cli("build", course, "-o", out, *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def manifest_of(package: Path) -> etree._Element:
+    with zipfile.ZipFile(package) as archive:
+        return etree.fromstring(archive.read("imsmanifest.xml"))
 
 
 @pytest.fixture

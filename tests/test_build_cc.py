@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from lxml import etree, html
 
-from conftest import BUNDLED_COURSE
+from conftest import BUNDLED_COURSE, build
 from scormpack.schemas import schema_errors
 
 TARGETS = ["cc11", "cc13"]
@@ -30,12 +30,6 @@ STAFF = "first-aid-basics-0.1.0-staff-induction-{target}.imscc"
 
 
 # ------------------------------------------------------------------ helpers
-def build(cli, course: Path, out: Path, *extra: str):
-    result = cli("build", course, "-o", out, *extra)
-    assert result.exit_code == 0, result.output
-    return result
-
-
 def build_cc(cli, course: Path, out: Path, target: str, *extra: str):
     return build(cli, course, out, "-t", target, *extra)
 

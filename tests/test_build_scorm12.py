@@ -10,21 +10,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import BUNDLED_COURSE, REPO
+from conftest import BUNDLED_COURSE, REPO, build, manifest_of
 
 CP = "{http://www.imsproject.org/xsd/imscp_rootv1p1p2}"
 ADLCP = "{http://www.adlnet.org/xsd/adlcp_rootv1p2}"
-
-
-def build(cli, course: Path, out: Path, *extra: str):
-    result = cli("build", course, "-o", out, *extra)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def manifest_of(package: Path) -> etree._Element:
-    with zipfile.ZipFile(package) as archive:
-        return etree.fromstring(archive.read("imsmanifest.xml"))
 
 
 def digests(folder: Path) -> dict[str, str]:

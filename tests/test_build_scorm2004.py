@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import BUNDLED_COURSE, REPO, official_verdict
+from conftest import BUNDLED_COURSE, REPO, build, manifest_of, official_verdict
 from scormpack.loader import load_course
 from scormpack.schemas import schema_errors
 
@@ -26,17 +26,6 @@ CP = "{%s}" % NS["cp"]
 SS = "{%s}" % NS["imsss"]
 EDITIONS = {"scorm2004": "2004 4th Edition", "scorm2004-3rd": "2004 3rd Edition"}
 STAFF = "first-aid-basics-0.1.0-staff-induction-{target}.zip"
-
-
-def build(cli, course: Path, out: Path, *extra: str):
-    result = cli("build", course, "-o", out, *extra)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def manifest_of(package: Path) -> etree._Element:
-    with zipfile.ZipFile(package) as archive:
-        return etree.fromstring(archive.read("imsmanifest.xml"))
 
 
 def set_course_option(course: Path, line: str) -> None:

@@ -12,17 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, build
 from scormpack import __version__, render
 from scormpack.loader import load_course
 from scormpack.pipeline import parse_shard, run_pipeline, shard_slice, MatrixEntry
 from scormpack.targets import TARGETS
-
-
-def build(cli, course: Path, out: Path, *extra: str):
-    result = cli("build", course, "-o", out, *extra)
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def packages(folder: Path) -> dict[str, str]:

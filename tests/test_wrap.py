@@ -11,6 +11,7 @@ from lxml import etree
 
 from scormpack.validate import validate_package
 from scormpack.wrap import WRAP_TARGETS
+from conftest import manifest_of
 
 SCORM12_PAGE = """<!doctype html>
 <html><head><title>Fire safety</title><script src="js/api.js"></script></head>
@@ -37,11 +38,6 @@ def site(tmp_path: Path) -> Path:
 
 def wrap(cli, folder: Path, out: Path, target: str, *extra: str):
     return cli("wrap", folder, "--launch", "index.html", "--title", "Fire safety", "-t", target, "-o", out, *extra)
-
-
-def manifest_of(package: Path) -> etree._Element:
-    with zipfile.ZipFile(package) as archive:
-        return etree.fromstring(archive.read("imsmanifest.xml"))
 
 
 @pytest.mark.parametrize("target", WRAP_TARGETS)
