@@ -18,6 +18,7 @@ import pytest
 from markupsafe import Markup
 
 from browser import chromium, serve
+from scormpack.messages import messages_for
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "scormpack"
 TEMPLATES = PACKAGE / "templates"
@@ -111,7 +112,8 @@ def render_sco(env, module_id, title, page_titles, quiz_settings=None, questions
         }).replace("<", "\\u003c")
     sco_json = json.dumps({"courseId": course.id, "bundleId": bundle.id, "moduleId": module_id, "title": title,
                            "pageCount": len(pages), "hasQuiz": quiz is not None}).replace("<", "\\u003c")
-    common = dict(course=course, bundle=bundle, module=module, pages=pages, shared="../shared/", sco_json=sco_json)
+    common = dict(course=course, bundle=bundle, module=module, pages=pages, shared="../shared/", sco_json=sco_json,
+                  t=messages_for(course.language))
     if not paged:
         html = env.get_template("sco.html").render(layout="sco", quiz=quiz, quiz_json=quiz_json, **common)
         return {f"{module_id}.html": html}

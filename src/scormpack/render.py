@@ -18,6 +18,7 @@ from .errors import ScormpackError
 from .markdown_ext.blocks import CODE_FENCE
 from .markdown_ext.conditional import filter_passages
 from .markdown_ext.links import LinkContext, LinkExtension
+from .messages import Messages, messages_for
 
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -65,6 +66,7 @@ class RenderedQuestion:
     items: list[tuple[str, Markup]]
     feedback_correct_html: Markup | str
     feedback_wrong_html: Markup | str
+    prompt_text: str  # the prompt as plain text (titles, descriptions)
 
     @property
     def id(self) -> str:
@@ -105,12 +107,16 @@ class RenderedModule:
 
 @dataclass
 class RenderedBundle:
+    """Everything a target needs: targets write manifests and never render Markdown or HTML."""
+
     course: Course
     bundle: Bundle
     layout: str
     modules: list[RenderedModule]
     shared_files: dict[str, Path]  # package path -> source file (runtime and media)
     warnings: list[ScormpackError] = field(default_factory=list)
+    introduction: bytes | None = None  # INTRODUCTION_FILE, in the paged layout
+    messages: Messages = field(default_factory=lambda: messages_for("en"))  # the course language's words
 
 
 def _environment() -> Environment:
@@ -201,7 +207,12 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
     shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in RUNTIME_FILES}
     for rendered in modules:
         shared.update(rendered.media)
-    return RenderedBundle(course, bundle, layout, modules, dict(sorted(shared.items())), warnings)
+    result = RenderedBundle(
+        course, bundle, layout, modules, dict(sorted(shared.items())), warnings, messages=messages_for(course.language)
+    )
+    if layout == "paged":
+        result.introduction = render_introduction(result)
+    return result
 
 
 def split_pages(lines: list[str], first_line: int, module_title: str) -> list[tuple[str, int, list[str]]]:
@@ -287,6 +298,7 @@ def _convert_module(course, bundle, module: Module, module_href) -> ConvertedMod
 def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
     pages, quiz = converted.pages, converted.quiz
     common = {
+        "t": messages_for(course.language),
         "course": course,
         "bundle": bundle,
         "module": module,
@@ -390,6 +402,7 @@ def _render_quiz(quiz: Quiz, context: LinkContext) -> RenderedQuiz:
                 items=[(_letter(i), _fragment(question.sequence[i], context)) for i in item_order],
                 feedback_correct_html=_fragment(question.feedback_correct, context),
                 feedback_wrong_html=_fragment(question.feedback_wrong, context),
+                prompt_text=plain_text(question.prompt, limit=None),
             )
         )
     return RenderedQuiz(quiz, rendered)
@@ -399,11 +412,15 @@ def _letter(index: int) -> str:
     return "abcdefghijklmnopqrstuvwxyz"[index]
 
 
-def plain_text(markdown_text: str, limit: int = 250) -> str:
-    """Markdown reduced to plain text, for interaction descriptions and metadata."""
+def plain_text(markdown_text: str, limit: int | None = 250) -> str:
+    """Markdown reduced to plain text, for interaction descriptions and metadata (shortened to `limit`)."""
     text = re.sub(r"<[^>]+>", "", _paragraphs(markdown_text, None))
-    text = " ".join(html.unescape(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(" ".join(html.unescape(text).split()), limit)
+
+
+def shorten(text: str, limit: int | None) -> str:
+    """The text cut to at most `limit` characters, an ellipsis marking the cut."""
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def quiz_data(quiz: Quiz) -> dict:
@@ -452,7 +469,7 @@ def render_introduction(rendered: RenderedBundle) -> bytes:
     Common Cartridge puts it first, so that LMSs which turn the first item into
     a general section keep module 1 in a section of its own.
     """
-    course, bundle = rendered.course, rendered.bundle
+    course, bundle, messages = rendered.course, rendered.bundle, rendered.messages
     audiences = {audience.id: audience for audience in course.audiences}
     stages = {stage.id: stage for stage in course.stages}
     entries = [
@@ -466,9 +483,10 @@ def render_introduction(rendered: RenderedBundle) -> bytes:
     ]
     description = bundle.description or course.description
     common = {
+        "t": messages,
         "course": course,
         "bundle": bundle,
-        "module": {"title": "About this course", "source_reference": ""},
+        "module": {"title": messages("introduction.title"), "source_reference": ""},
         "shared": "shared/",
         "layout": rendered.layout,
     }

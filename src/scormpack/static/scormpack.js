@@ -35,6 +35,30 @@
     return doc.getElementById(id);
   }
 
+  // The words the learner sees come from the page (#sp-messages, written from
+  // the course language's message table), never from this file: a message is
+  // text with {placeholders}, or its plural forms by CLDR category.
+  var messages = readJson("sp-messages") || {};
+  var pluralRules = null;
+  try {
+    pluralRules = new Intl.PluralRules(root.lang || undefined);
+  } catch (e) {
+    pluralRules = null;
+  }
+
+  function message(id, values) {
+    var text = messages[id];
+    if (text === undefined) return id;
+    values = values || {};
+    if (typeof text === "object") {
+      var category = pluralRules ? pluralRules.select(values.count) : "other";
+      text = text[category] !== undefined ? text[category] : text.other;
+    }
+    return String(text).replace(/\{(\w+)\}/g, function (whole, name) {
+      return values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
   function toArray(list) {
     return Array.prototype.slice.call(list);
   }
@@ -494,10 +518,8 @@
     if (missing) {
       var fieldset = this.fieldset(missing);
       var number = toArray(this.form.querySelectorAll(".sp-question")).indexOf(fieldset) + 1;
-      var message = missing.type === "ordering"
-        ? "Give every item in question " + number + " a different position before you submit."
-        : "Answer question " + number + " before you submit.";
-      this.showMessage(message, "");
+      var text = message(missing.type === "ordering" ? "ordering_incomplete" : "answer_missing", { number: number });
+      this.showMessage(text, "");
       var control = fieldset.querySelector("input, select");
       if (control) control.focus();
       return;
@@ -540,7 +562,7 @@
       fieldset.classList.add(entry.correct ? "sp-is-correct" : "sp-is-wrong");
       var feedback = fieldset.querySelector(".sp-feedback");
       feedback.hidden = false;
-      feedback.querySelector(".sp-verdict").textContent = entry.correct ? "Correct." : "Not correct.";
+      feedback.querySelector(".sp-verdict").textContent = message(entry.correct ? "correct" : "not_correct");
       var right = feedback.querySelector(".sp-feedback-correct");
       var wrong = feedback.querySelector(".sp-feedback-wrong");
       if (right) right.hidden = !entry.correct;
@@ -552,12 +574,12 @@
     });
     this.setLocked(true);
     var left = this.attemptsLeft();
-    var lines = ["Your score: " + result.score + "%. " +
-      (result.passed ? "You passed." : "You need " + this.data.passMark + "% to pass.")];
+    var lines = [message("score", { score: result.score }) + " " +
+      (result.passed ? message("passed") : message("pass_mark", { percent: this.data.passMark }))];
     if (!result.passed) {
-      if (left === Infinity) lines.push("You may try again.");
-      else if (left > 0) lines.push("Attempts left: " + left + ".");
-      else lines.push("You have used all your attempts.");
+      if (left === Infinity) lines.push(message("try_again"));
+      else if (left > 0) lines.push(message("attempts_left", { count: left }));
+      else lines.push(message("no_attempts_left"));
     }
     this.showMessage(lines, result.passed ? "passed" : "failed");
     if (this.retryButton) this.retryButton.hidden = result.passed || left <= 0;
@@ -696,7 +718,7 @@
     this.visited.sort(function (x, y) { return x - y; });
     this.pages.forEach(function (section, i) { section.hidden = i !== index; });
     var total = this.pages.length;
-    this.progressText.textContent = "Page " + (index + 1) + " of " + total;
+    this.progressText.textContent = message("progress", { number: index + 1, total: total });
     this.progressBar.max = total;
     this.progressBar.value = index + 1;
     this.progressBar.textContent = this.progressText.textContent;
@@ -857,7 +879,7 @@
       link.rel = (link.rel ? link.rel + " " : "") + "noopener";
       var note = doc.createElement("span");
       note.className = "sp-visually-hidden";
-      note.textContent = " (opens in a new window)";
+      note.textContent = message("new_window");
       link.appendChild(note);
     });
   }

@@ -25,12 +25,11 @@ from lxml import etree
 
 from ..course import WebLink
 from ..errors import ScormpackError
-from ..render import INTRODUCTION_FILE, RenderedBundle, page_filename, render_introduction
+from ..render import INTRODUCTION_FILE, RenderedBundle, page_filename
 from .base import XSI, PackagePlan, Target, manifest_bytes, sub, xml_id
 from .qti import build_assessment
 
 ASSESSMENT_FILE = "knowledge-check.xml"
-INTRODUCTION_TITLE = "About this course"
 
 
 @dataclass(frozen=True)
@@ -120,9 +119,11 @@ class CommonCartridgeTarget(Target):
             sub(element, cp("title"), title)
             return element
 
-        item(top, xml_id("ITEM", "introduction"), INTRODUCTION_TITLE, xml_id("RES", "introduction"))
+        messages = rendered.messages
+        item(top, xml_id("ITEM", "introduction"), messages("introduction.title"), xml_id("RES", "introduction"))
         webcontent(xml_id("RES", "introduction"), INTRODUCTION_FILE, [shared_id])
-        entries[INTRODUCTION_FILE] = render_introduction(rendered)
+        assert rendered.introduction is not None, "Common Cartridge renders in the paged layout, which has an introduction"
+        entries[INTRODUCTION_FILE] = rendered.introduction
 
         for module in rendered.modules:
             module_id = module.module.id
@@ -150,11 +151,11 @@ class CommonCartridgeTarget(Target):
                 entries[path] = manifest_bytes(self._weblink(link))
                 extra_documents[path] = f"{version.name}-weblink"
 
-            assessment = build_assessment(module, course.language, f"{version.name} ({version.label})", warnings)
+            assessment = build_assessment(module, rendered.messages, f"{version.name} ({version.label})", warnings)
             if assessment is not None:
                 identifier = xml_id("RES", module_id, "check")
                 path = f"{module_id}/{ASSESSMENT_FILE}"
-                item(folder, xml_id("ITEM", module_id, "check"), f"Knowledge check: {module.module.title}", identifier)
+                item(folder, xml_id("ITEM", module_id, "check"), messages("quiz.assessment_title", module=module.module.title), identifier)
                 resource = sub(resources, cp("resource"), identifier=identifier, type=version.assessment_type)
                 sub(resource, cp("file"), href=path)
                 if assessment.uses_files:

@@ -36,7 +36,8 @@ import lxml.html
 from lxml import etree
 
 from ..errors import ScormpackError
-from ..render import RenderedModule, RenderedQuestion, plain_text
+from ..messages import Messages
+from ..render import RenderedModule, RenderedQuestion, shorten
 from .base import XML_LANG, sub, xml_id
 
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -67,7 +68,7 @@ def q(tag: str) -> str:
 
 
 def build_assessment(
-    module: RenderedModule, language: str, target_label: str, warnings: list[ScormpackError]
+    module: RenderedModule, messages: Messages, target_label: str, warnings: list[ScormpackError]
 ) -> Assessment | None:
     """The module's knowledge check as a QTI assessment; None when no question fits the profile.
 
@@ -78,8 +79,9 @@ def build_assessment(
         return None
     module_id = module.module.id
     root = etree.Element(q("questestinterop"), nsmap={None: QTI})
-    assessment = sub(root, q("assessment"), ident=xml_id("QUIZ", module_id), title=f"Knowledge check: {module.module.title}")
-    assessment.set(XML_LANG, language)
+    title = messages("quiz.assessment_title", module=module.module.title)
+    assessment = sub(root, q("assessment"), ident=xml_id("QUIZ", module_id), title=title)
+    assessment.set(XML_LANG, messages.language)
     settings = module.quiz.settings
     _metadata(
         sub(assessment, q("qtimetadata")),
@@ -111,7 +113,7 @@ def build_assessment(
                 )
             )
             continue
-        uses_files |= _item(section, module_id, question, settings.shuffle, weights[question.id])
+        uses_files |= _item(section, module_id, question, settings.shuffle, weights[question.id], messages)
         written += 1
     if not written:
         warnings.append(
@@ -133,14 +135,16 @@ def _metadata(parent: etree._Element, fields: list[tuple[str, str]]) -> None:
         sub(field, q("fieldentry"), entry)
 
 
-def _item(section: etree._Element, module_id: str, question: RenderedQuestion, shuffle: bool, weight: str) -> bool:
+def _item(
+    section: etree._Element, module_id: str, question: RenderedQuestion, shuffle: bool, weight: str, messages: Messages
+) -> bool:
     """Writes one item; True when its text refers to files of the cartridge."""
     model = question.question
     item = sub(
         section,
         q("item"),
         ident=xml_id("Q", module_id, model.id),
-        title=plain_text(model.prompt, TITLE_LIMIT) or f"Question {question.number}",
+        title=shorten(question.prompt_text, TITLE_LIMIT) or messages("quiz.question_number", number=question.number),
     )
     _metadata(
         sub(sub(item, q("itemmetadata")), q("qtimetadata")),
@@ -167,7 +171,7 @@ def _item(section: etree._Element, module_id: str, question: RenderedQuestion, s
             _outcome(condition, 100, [right])
     else:
         if model.kind == "truefalse":
-            labels = [("true", "True", ""), ("false", "False", "")]
+            labels = [("true", messages("quiz.true"), ""), ("false", messages("quiz.false"), "")]
             correct = {"true" if model.answer_bool else "false"}
         else:
             labels = [(option.id, option.html, option.feedback_html) for option in question.options]
