@@ -236,7 +236,7 @@ def test_organization_is_introduction_then_a_folder_per_module_with_pages_and_as
     assert pages[:4] == [
         "first-minutes/index.html", "first-minutes/page-2.html", "first-minutes/page-3.html", "first-minutes/knowledge-check.xml",
     ]
-    assert cartridge.file_of(root.find(cartridge.cp("item"))) == "index.html"
+    assert cartridge.file_of(root.find(cartridge.cp("item"))) == "introduction.html"
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -290,68 +290,99 @@ def test_no_webcontent_page_has_an_empty_body(cli, example_course, tmp_path, tar
             assert content and " ".join(content[0].text_content().split()), (package.name, name)
 
 
-def test_pages_opened_as_plain_files_link_to_each_other(cli, example_course, tmp_path):
+def test_no_page_an_item_launches_links_to_another_html_file_of_the_cartridge(cli, example_course, tmp_path):
+    """Moodle copies no HTML file into a page's files: such a link is dead there (docs/moodle.md)."""
+    build_cc(cli, example_course, tmp_path / "dist", "cc11")
+    cartridge = Cartridge(tmp_path / "dist" / STAFF.format(target="cc11"))
+    launched = [cartridge.file_of(item) for item in cartridge.manifest.iter(cartridge.cp("item")) if item.get("identifierref")]
+    pages = [name for name in launched if name.endswith(".html")]
+    assert len(pages) == 6  # the introduction and five module pages
+    for name in pages:
+        targets = [resolve(name, reference) for reference in local_references(cartridge.html(name).body)]
+        assert not [target for target in targets if target.endswith(".html")], name
+        assert not cartridge.html(name).find_class("sp-nav"), name
+
+
+def test_lms_pages_leave_out_what_only_makes_sense_standalone(cli, example_course, tmp_path):
+    """Moodle shows the body under its own title, course and navigation: no second title, count, skip link or footer."""
+    build_cc(cli, example_course, tmp_path / "dist", "cc11")
+    cartridge = Cartridge(tmp_path / "dist" / STAFF.format(target="cc11"))
+    for name in ("introduction.html", "first-minutes/index.html", "first-minutes/page-2.html"):
+        page = cartridge.html(name)
+        text = " ".join(page.body.text_content().split())
+        for chrome in ("sp-skip", "sp-header", "sp-footer", "sp-progress-text", "sp-module-title", "sp-page-title"):
+            assert not page.find_class(chrome), (name, chrome)
+        assert "First Aid Basics" not in text and "First aid for new staff" not in text and "Page " not in text, name
+    first = cartridge.html("first-minutes/index.html")
+    assert first.find_class("sp-module-intro")  # time and objectives are content, kept
+    last = " ".join(cartridge.html("first-minutes/page-3.html").body.text_content().split())
+    assert "Source:" in last  # the source is attribution, kept on the module's last page
+
+
+def test_unzipped_cartridge_is_read_from_its_contents_page(cli, example_course, tmp_path):
     build_cc(cli, example_course, tmp_path / "dist", "cc11")
     cartridge = Cartridge(tmp_path / "dist" / STAFF.format(target="cc11"))
     names = set(cartridge.entries)
-
-    def nav(name: str, rel: str) -> str | None:
-        links = [a for a in cartridge.html(name).iter("a") if a.get("rel") == rel]
-        assert len(links) <= 1
-        return resolve(name, links[0].get("href")) if links else None
-
-    # Next from the introduction, then page to page through module 1 and back again.
-    walk = ["index.html"]
-    while (following := nav(walk[-1], "next")) is not None:
-        assert following in names, (walk[-1], following)
-        walk.append(following)
-    assert walk == [
-        "index.html", "first-minutes/index.html", "first-minutes/page-2.html",
-        "first-minutes/page-3.html", "first-minutes/quiz.html",
+    contents = cartridge.html("index.html")
+    links = [a.get("href") for a in contents.get_element_by_id("sp-main").iter("a")]
+    assert links == [
+        "introduction.html",
+        "first-minutes/index.html",
+        "first-minutes/index.html", "first-minutes/page-2.html", "first-minutes/page-3.html", "first-minutes/quiz.html",
+        "emergency-numbers/index.html",
+        "emergency-numbers/index.html", "emergency-numbers/page-2.html",
     ]
-    back = [walk[-1]]
-    while (previous := nav(back[-1], "prev")) is not None:
-        back.append(previous)
-    assert back == list(reversed(walk[1:]))
-    # Every relative reference of every page (links, images, CSS, JS) is in the cartridge.
+    # Every HTML file is reached from it, and every relative reference of every page is in the cartridge.
+    assert {name for name in names if name.endswith(".html")} == set(links) | {"index.html"}
     for name in names:
         if name.endswith(".html"):
             for reference in local_references(cartridge.html(name)):
                 assert resolve(name, reference) in names, (name, reference)
-    introduction = cartridge.html("index.html")
-    assert [a.get("href") for a in introduction.find_class("sp-module-list")[0].iter("a")] == [
-        "first-minutes/index.html", "emergency-numbers/index.html",
-    ]
+    # The contents page is a resource of the cartridge, launched by no item.
+    resource = cartridge.resources["RES-contents"]
+    assert resource.get("href") == "index.html"
+    assert not [i for i in cartridge.manifest.iter(cartridge.cp("item")) if i.get("identifierref") == "RES-contents"]
 
 
-def test_pages_carry_no_lms_runtime_and_the_last_page_leads_to_the_practice_check(cli, example_course, tmp_path):
+def test_pages_carry_no_lms_runtime_and_the_practice_check_is_no_item(cli, example_course, tmp_path):
     build_cc(cli, example_course, tmp_path / "dist", "cc11")
     cartridge = Cartridge(tmp_path / "dist" / STAFF.format(target="cc11"))
-    for name in ("index.html", "first-minutes/page-2.html", "first-minutes/quiz.html"):
+    for name in ("introduction.html", "index.html", "first-minutes/page-2.html", "first-minutes/quiz.html"):
         page = cartridge.html(name)
         assert page.body.get("data-layout") == "paged"
         assert [s.get("src") for s in page.iter("script") if s.get("src")] == [
-            "shared/scormpack.js" if name == "index.html" else "../shared/scormpack.js"
+            "../shared/scormpack.js" if "/" in name else "shared/scormpack.js"
         ]
     assert "lms_api.js" not in " ".join(cartridge.entries)
     last_page = cartridge.resources["RES-first-minutes-page-3"]
-    assert [d.get("identifierref") for d in last_page.findall(cartridge.cp("dependency"))] == [
-        "RES-shared", "RES-first-minutes-practice",
-    ]
+    assert [d.get("identifierref") for d in last_page.findall(cartridge.cp("dependency"))] == ["RES-shared"]
     practice = cartridge.resources["RES-first-minutes-practice"]
     assert practice.get("href") == "first-minutes/quiz.html"
     assert not [i for i in cartridge.manifest.iter(cartridge.cp("item")) if i.get("identifierref") == "RES-first-minutes-practice"]
 
 
-def test_introduction_describes_the_bundle_and_lists_its_modules(cli, example_course, tmp_path):
+def test_a_link_to_another_module_keeps_its_text_without_a_link_in_a_cartridge(cli, example_course, tmp_path):
+    edit(example_course / "modules" / "02-emergency-numbers.md", "## The numbers", "See [the first minutes](01-first-minutes.md).\n\n## The numbers")
+    build(cli, example_course, tmp_path / "dist", "-t", "cc11", "-t", "scorm12", "-b", "staff-induction")
+    cartridge = Cartridge(tmp_path / "dist" / STAFF.format(target="cc11"))
+    page = cartridge.html("emergency-numbers/index.html")
+    [anchor] = [a for a in page.iter("a") if a.text_content() == "the first minutes"]
+    assert anchor.get("href") is None
+    with zipfile.ZipFile(tmp_path / "dist" / STAFF.format(target="cc11").replace("cc11.imscc", "scorm12.zip")) as archive:
+        assert b'<a href="../first-minutes/index.html">the first minutes</a>' in archive.read("emergency-numbers/index.html")
+
+
+def test_introduction_describes_the_bundle_and_names_its_modules(cli, example_course, tmp_path):
     build_cc(cli, example_course, tmp_path / "dist", "cc13")
     cartridge = Cartridge(tmp_path / "dist" / STAFF.format(target="cc13"))
-    text = " ".join(cartridge.html("index.html").get_element_by_id("sp-main").text_content().split())
+    main = cartridge.html("introduction.html").get_element_by_id("sp-main")
+    text = " ".join(main.text_content().split())
     assert "A short example course" in text
     assert "For: Office staff, induction." in text
     assert "The first minutes (about 15 minutes, with a knowledge check)" in text
     assert "Emergency numbers (about 5 minutes)" in text
     assert "about 20 minutes" in text
+    assert not list(main.iter("a"))
 
 
 # ---------------------------------------------------------------------- QTI
@@ -610,7 +641,7 @@ def test_a_module_page_that_renders_empty_is_an_authoring_error(cli, example_cou
     assert not list((tmp_path / "dist").glob("*.imscc"))
 
 
-def test_unzipped_cartridge_navigates_in_a_browser_from_plain_files(cli, example_course, tmp_path):
+def test_unzipped_cartridge_reads_in_a_browser_from_its_contents_page(cli, example_course, tmp_path):
     from browser import chromium
 
     build_cc(cli, example_course, tmp_path / "dist", "cc11", "-b", "staff-induction")
@@ -622,22 +653,19 @@ def test_unzipped_cartridge_navigates_in_a_browser_from_plain_files(cli, example
         errors: list[str] = []
         tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.goto((folder / "index.html").as_uri())
-        visited = []
-        while True:
-            visited.append(tab.url.removeprefix(folder.resolve().as_uri() + "/"))
+        contents = (folder / "index.html").as_uri()
+        tab.goto(contents)
+        hrefs = tab.locator("#sp-main a").evaluate_all("links => links.map(link => link.getAttribute('href'))")
+        assert hrefs[0] == "introduction.html" and "first-minutes/quiz.html" in hrefs
+        for href in dict.fromkeys(hrefs):
+            tab.goto(contents)
+            tab.locator(f'#sp-main a[href="{href}"]').first.click()
+            tab.wait_for_load_state()
+            assert tab.url == (folder / href).as_uri()
             assert tab.evaluate("window.scormpack.adapter") == "none"
             assert tab.locator("link[rel=stylesheet]").evaluate("link => link.sheet !== null")
-            following = tab.locator("a[rel=next]")
-            if not following.count():
-                break
-            following.click()
-            tab.wait_for_load_state()
-        assert visited == [
-            "index.html", "first-minutes/index.html", "first-minutes/page-2.html",
-            "first-minutes/page-3.html", "first-minutes/quiz.html",
-        ]
         # The practice check scores itself offline.
+        tab.goto((folder / "first-minutes" / "quiz.html").as_uri())
         tab.get_by_label("Check for danger around you").check()
         tab.get_by_label("Traffic").check()
         tab.get_by_label("Exposed electricity").check()
@@ -646,7 +674,4 @@ def test_unzipped_cartridge_navigates_in_a_browser_from_plain_files(cli, example
         tab.locator("#sp-quiz-submit").click()
         assert tab.evaluate("window.scormpack.quiz.score") == 100
         assert tab.evaluate("window.scormpack.quiz.passed") is True
-        tab.locator("a[rel=prev]").click()
-        tab.wait_for_load_state()
-        assert tab.url.endswith("first-minutes/page-3.html")
         assert errors == []

@@ -360,7 +360,8 @@ def test_merge_reports_refuses_shards_of_different_builds(cli, example_course, t
 def test_no_change_rebuild_renders_nothing_and_leaves_every_package_alone(example_course, tmp_path, render_count):
     dist = tmp_path / "dist"
     first = run_pipeline(example_course, ["all"], [], dist, jobs=1)
-    assert len(render_count) == first.stats.modules_rendered > 0
+    # A module that links to another is converted a second time for the cartridges, without those links.
+    assert len(set(render_count)) == first.stats.modules_rendered > 0
     before = snapshot(dist)
     render_count.clear()
     again = run_pipeline(example_course, ["all"], [], dist, jobs=1)

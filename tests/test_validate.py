@@ -589,6 +589,29 @@ def test_moodle_cannot_convert_an_empty_page(tmp_path):
     assert "DOMDocument::loadHTML(): Argument #1 must not be empty" in finding.message
 
 
+def test_moodle_flags_a_page_that_links_to_another_html_file_of_the_cartridge(tmp_path):
+    page = (
+        '<html><head><link rel="stylesheet" href="../intro.html"></head><body>'
+        '<p><a href="../intro.html">Back</a> <a href="../intro.html#top">Top</a> <a href="../intro.html">Again</a></p>'
+        '<p><a href="#here">Here</a> <a href="https://example.org/x.html">Out</a> <a href="missing.html">Gone</a></p>'
+        '</body></html>'
+    )
+    package = cartridge(tmp_path / "c.imscc", page=page)
+    findings = lms_findings(package, "moodle")
+    assert [f.code for f in findings] == ["lms-moodle-page-link", "lms-moodle-page-link"]
+    line = line_in(package, 'identifier="R1"')
+    assert {f.where for f in findings} == {f'imsmanifest.xml:{line} <resource identifier="R1">'}
+    assert "'m1/page.html' links to '../intro.html'" in findings[0].message
+    assert "'m1/page.html' links to '../intro.html#top'" in findings[1].message
+    assert all(f.severity == "warning" and "the link is dead there" in f.message for f in findings)
+
+
+def test_moodle_has_no_quarrel_with_links_to_images_and_styles(tmp_path):
+    page = '<html><body><p><img src="../shared/a.png" alt=""> <a href="../shared/notes.pdf">Notes</a></p></body></html>'
+    package = cartridge(tmp_path / "c.imscc", page=page)
+    assert lms_findings(package, "moodle") == []
+
+
 def test_moodle_puts_the_first_section_in_general(tmp_path):
     package = cartridge(tmp_path / "c.imscc", sections=MODULE_FIRST)
     [finding] = lms_findings(package, "moodle")
@@ -666,3 +689,14 @@ def test_scorm_cloud_needs_the_control_documents(tmp_path, built_scorm12):
 def test_canvas_says_it_adds_no_rules(tmp_path):
     report = validate_package(scorm12_package(tmp_path / "p.zip"), lms="canvas")
     assert report.valid and [f.severity for f in report.findings] == ["note"]
+
+
+def test_canvas_finds_nothing_in_our_cartridges(tmp_path):
+    assert lms_findings(cartridge(tmp_path / "c.imscc"), "canvas") == []
+
+
+def test_canvas_does_not_replace_the_1edtech_spelling_of_the_file_base_token(tmp_path):
+    page = '<html><body><p><img src="$1EdTech-CC-FILEBASE$/m1/a.png" alt=""></p></body></html>'
+    [finding] = lms_findings(cartridge(tmp_path / "c.imscc", page=page), "canvas")
+    assert finding.code == "lms-canvas-filebase" and finding.severity == "warning"
+    assert finding.where == "m1/page.html" and "Canvas replaces only $IMS-CC-FILEBASE$" in finding.message

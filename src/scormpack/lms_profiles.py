@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from typing import Callable
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -33,6 +34,10 @@ MOODLE_SCORM2004_VERSIONS = ("1.3", "CAM 1.3", "2004 3rd Edition", "2004 4th Edi
 # Moodle's CC import looks for the default namespace declaration in the manifest's first bytes.
 MOODLE_CC_NAMESPACES = {"cc10": NS["cc10"], "cc11": NS["cc11"]}
 MOODLE_CC_SNIFF_BYTES = 500
+# The attributes Moodle's CC converter (backup/cc/entity11.resource.class.php) follows
+# in a page's HTML, and the extensions whose files it never copies (get_all_files).
+MOODLE_CC_LINK_ATTRIBUTES = ("href", "src", "background", "archive", "code")
+MOODLE_CC_UNCOPIED = (".html", ".htm", ".xhtml")
 
 
 def check_lms(lms: str, view: PackageView, report: Report) -> None:
@@ -53,6 +58,7 @@ def check_moodle(view: PackageView, report: Report) -> None:
         _moodle_cc_version(view, report)
         _moodle_cc_sections(view, report)
         _moodle_cc_pages(view, report)
+        _moodle_cc_page_links(view, report)
         for path, item in _qti_items(view, report):
             _moodle_qti_item(path, item, report)
 
@@ -197,6 +203,51 @@ def _moodle_cc_pages(view: PackageView, report: Report) -> None:
                 "(DOMDocument::loadHTML(): Argument #1 must not be empty)",
                 "lms-moodle-empty-page",
             )
+
+
+def _moodle_cc_page_links(view: PackageView, report: Report) -> None:
+    """Links from a page (a webcontent item) to another HTML file of the cartridge: dead in Moodle.
+
+    Moodle makes a page activity of each such item, copying its body and,
+    into the page's own file area, the files it links that are not HTML. A
+    link to an HTML file of the cartridge becomes @@PLUGINFILE@@/<path>, a
+    file that is not there (the restore log says "error migrating file
+    course_files/<path>"); with a #fragment or ?query it stays a relative URL
+    that resolves against Moodle's own page.
+    """
+    resources = view.resources()
+    seen: set[str] = set()
+    for item in view.root.iter(view.cp("item")):
+        resource = resources.get(item.get("identifierref") or "")
+        if resource is None or resource.get("type") != "webcontent":
+            continue
+        launched = view.launch_page(resource)
+        if launched is None or launched[1] is None or launched[0] in seen:
+            continue
+        path, page = launched
+        seen.add(path)
+        body = page.find(".//body")
+        reported: set[str] = set()
+        for element in (body if body is not None else page).iter():
+            for attribute in MOODLE_CC_LINK_ATTRIBUTES:
+                link = element.get(attribute) if isinstance(element.tag, str) else None
+                target = _cartridge_target(path, link or "")
+                if target and target.lower().endswith(MOODLE_CC_UNCOPIED) and target in view.files and link not in reported:
+                    reported.add(link)
+                    report.warning(
+                        where_of(resource),
+                        f"the page {path!r} links to {link!r}, another HTML file of the cartridge: Moodle copies "
+                        "no HTML file into a page's files, so the link is dead there (let the LMS link the pages)",
+                        "lms-moodle-page-link",
+                    )
+
+
+def _cartridge_target(page_path: str, link: str) -> str | None:
+    """The package path a relative link of a page points at; None for URLs and in-page anchors."""
+    parts = urlsplit(link.strip())
+    if parts.scheme or parts.netloc or not parts.path or "://" in link:
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page_path), unquote(parts.path)))
 
 
 def _qti_items(view: PackageView, report: Report) -> list[tuple[str, etree._Element]]:
@@ -412,12 +463,41 @@ def _schema_imports(view: PackageView, location: str) -> list[str]:
 # ---------------------------------------------------------------- Canvas
 
 
+# Canvas's Common Cartridge importer (lib/cc/importer/standard/converter.rb, FILEBASE_REGEX)
+# rewrites references that start with this token, in either spelling, and no other.
+CANVAS_FILEBASE = re.compile(rb"\$IMS[-_]CC[-_]FILEBASE\$")
+NEWER_FILEBASE = re.compile(rb"(?:\$|%24)1EdTech[-_]CC[-_]FILEBASE(?:\$|%24)", re.IGNORECASE)
+
+
 def check_canvas(view: PackageView, report: Report) -> None:
-    report.note(
-        "imsmanifest.xml",
-        "canvas: no Canvas-specific rules yet beyond the standard checks above",
-        "lms-canvas",
-    )
+    if view.standard not in CC_STANDARDS:
+        report.note(
+            "imsmanifest.xml",
+            "canvas: no Canvas-specific rules for SCORM packages beyond the standard checks above",
+            "lms-canvas",
+        )
+        return
+    _canvas_filebase(view, report)
+
+
+def _canvas_filebase(view: PackageView, report: Report) -> None:
+    """References written with the 1EdTech spelling of the file-base token, which Canvas does not replace."""
+    for resource in view.root.iter(view.cp("resource")):
+        for file_element in resource.iterchildren(view.cp("file")):
+            path = view.resource_path(resource, file_element.get("href") or "")
+            if not path or path not in view.files or not path.lower().endswith((".html", ".htm", ".xml")):
+                continue
+            try:
+                content = view.read(path)
+            except PackageReadError:
+                continue  # already an error of the standard checks
+            if NEWER_FILEBASE.search(content):
+                report.warning(
+                    f"{path}",
+                    "uses $1EdTech-CC-FILEBASE$: Canvas replaces only $IMS-CC-FILEBASE$, so these references "
+                    "stay as written and their files are not found",
+                    "lms-canvas-filebase",
+                )
 
 
 PROFILES: dict[str, Callable[[PackageView, Report], None]] = {

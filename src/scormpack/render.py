@@ -116,6 +116,7 @@ class RenderedBundle:
     shared_files: dict[str, Path]  # package path -> source file (runtime and media)
     warnings: list[ScormpackError] = field(default_factory=list)
     introduction: bytes | None = None  # INTRODUCTION_FILE, in the paged layout
+    contents: bytes | None = None  # CONTENTS_FILE, in the paged layout
     messages: Messages = field(default_factory=lambda: messages_for("en"))  # the course language's words
 
 
@@ -178,9 +179,15 @@ def render_modules(
     results = []
     for module in modules:
         converted = _convert_module(course, bundle, module, module_href)
+        unlinked = converted
+        if "paged" in layouts and converted.module_links:
+            unlinked = _convert_module(course, bundle, module, module_href, False)
         results.append(
             {
-                layout: (_lay_out_module(course, bundle, module, layout, converted), list(converted.warnings))
+                layout: (
+                    _lay_out_module(course, bundle, module, layout, unlinked if layout == "paged" else converted),
+                    list(converted.warnings),
+                )
                 for layout in layouts
             }
         )
@@ -212,6 +219,7 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
     )
     if layout == "paged":
         result.introduction = render_introduction(result)
+        result.contents = render_contents(result)
     return result
 
 
@@ -264,15 +272,17 @@ class ConvertedModule:
     quiz: RenderedQuiz | None
     media: dict[str, Path]
     warnings: list[ScormpackError]
+    module_links: int  # links to other modules of the bundle
 
 
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
-    converted = _convert_module(course, bundle, module, module_href)
+    converted = _convert_module(course, bundle, module, module_href, layout != "paged")
     warnings.extend(converted.warnings)
     return _lay_out_module(course, bundle, module, layout, converted)
 
 
-def _convert_module(course, bundle, module: Module, module_href) -> ConvertedModule:
+def _convert_module(course, bundle, module: Module, module_href, link_modules: bool = True) -> ConvertedModule:
+    """The module's pages and quiz as HTML; `link_modules` False keeps only the text of links to other modules."""
     source_lines = module.body.split("\n")
     kept = filter_passages(source_lines, module.path, module.body_line, bundle.audience, bundle.stage)
     context = LinkContext(
@@ -282,6 +292,7 @@ def _convert_module(course, bundle, module: Module, module_href) -> ConvertedMod
         first_line=module.body_line,
         shared_prefix="../shared/",
         module_href=module_href,
+        link_modules=link_modules,
     )
     pages = []
     for index, (title, line, body) in enumerate(split_pages(kept, module.body_line, module.title)):
@@ -292,7 +303,7 @@ def _convert_module(course, bundle, module: Module, module_href) -> ConvertedMod
     if not pages:
         raise ScormpackError(f"module {module.id!r} has no content for bundle {bundle.id!r}", module.path, module.body_line)
     quiz = _render_quiz(module.quiz, context) if module.quiz else None
-    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings))
+    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links)
 
 
 def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
@@ -321,6 +332,7 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
     if layout == "sco":
         files[f"{module.id}/index.html"] = _render("sco.html", common, quiz=quiz)
     else:
+        # Pages that stand alone: the LMS (or, unzipped, the contents page) links them.
         page_count = len(pages)
         last = page_count if quiz else page_count - 1
         for index in range(last + 1):
@@ -329,8 +341,6 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
                 common,
                 page=pages[index] if index < page_count else None,
                 quiz=quiz if index == page_count else None,
-                prev_href=page_filename(layout, index - 1, page_count) if index > 0 else None,
-                next_href=page_filename(layout, index + 1, page_count) if index < last else None,
             )
     return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media))
 
@@ -460,42 +470,69 @@ def quiz_data(quiz: Quiz) -> dict:
     }
 
 
-INTRODUCTION_FILE = "index.html"  # at the package root, beside the module folders
+# At the package root, beside the module folders (paged layout).
+INTRODUCTION_FILE = "introduction.html"
+CONTENTS_FILE = "index.html"
 
 
-def render_introduction(rendered: RenderedBundle) -> bytes:
-    """The bundle's introduction page (paged layout): the course, its audience and its modules, linked.
+def _module_entries(rendered: RenderedBundle) -> list[dict]:
+    """Each module's title, time, knowledge check and files (pages, then the practice check), in order."""
+    entries = []
+    for module in rendered.modules:
+        titles = [page.title for page in module.pages]
+        if len(module.files) > len(titles):
+            titles.append(rendered.messages("contents.practice"))
+        entries.append(
+            {
+                "title": module.module.title,
+                "href": module.launch,
+                "minutes": module.module.duration_minutes,
+                "has_quiz": module.quiz is not None,
+                "pages": [{"title": title, "href": path} for title, path in zip(titles, module.files)],
+            }
+        )
+    return entries
 
-    Common Cartridge puts it first, so that LMSs which turn the first item into
-    a general section keep module 1 in a section of its own.
-    """
-    course, bundle, messages = rendered.course, rendered.bundle, rendered.messages
-    audiences = {audience.id: audience for audience in course.audiences}
-    stages = {stage.id: stage for stage in course.stages}
-    entries = [
-        {
-            "title": module.module.title,
-            "href": module.launch,
-            "minutes": module.module.duration_minutes,
-            "has_quiz": module.quiz is not None,
-        }
-        for module in rendered.modules
-    ]
-    description = bundle.description or course.description
+
+def _bundle_page(rendered: RenderedBundle, template: str, title: str, **extra) -> bytes:
+    course = rendered.course
+    entries = _module_entries(rendered)
     common = {
-        "t": messages,
+        "t": rendered.messages,
         "course": course,
-        "bundle": bundle,
-        "module": {"title": messages("introduction.title"), "source_reference": ""},
+        "bundle": rendered.bundle,
+        "module": {"title": title, "source_reference": ""},
         "shared": "shared/",
         "layout": rendered.layout,
     }
-    return _render(
+    return _render(template, common, entries=entries, total_minutes=sum(entry["minutes"] for entry in entries), **extra)
+
+
+def render_introduction(rendered: RenderedBundle) -> bytes:
+    """The bundle's introduction page (paged layout): the course, its audience and its modules, named.
+
+    Common Cartridge puts it first, so that LMSs which turn the first item into
+    a general section keep module 1 in a section of its own. It links no other
+    page: in an LMS that link would be dead (see web_content.html).
+    """
+    course, bundle = rendered.course, rendered.bundle
+    audiences = {audience.id: audience for audience in course.audiences}
+    stages = {stage.id: stage for stage in course.stages}
+    description = bundle.description or course.description
+    return _bundle_page(
+        rendered,
         "introduction.html",
-        common,
+        rendered.messages("introduction.title"),
         description_html=Markup(_markdown().convert(description)) if description else "",
         audience=audiences.get(bundle.audience or ""),
         stage=stages.get(bundle.stage or ""),
-        entries=entries,
-        total_minutes=sum(entry["minutes"] for entry in entries),
+        linked=False,
+    )
+
+
+def render_contents(rendered: RenderedBundle) -> bytes:
+    """The unzipped cartridge's contents page: the introduction and every page of every module, linked."""
+    return _bundle_page(
+        rendered, "contents.html", rendered.bundle.title or rendered.course.title,
+        introduction_href=INTRODUCTION_FILE, linked=True,
     )

@@ -31,7 +31,11 @@ class LinkContext:
     first_line: int
     shared_prefix: str  # from the page to the package's shared/ folder
     module_href: Callable[[Path, str], str | None]  # module file, fragment -> href, or None if not in the bundle
+    # False for pages an LMS turns into activities of its own (Common Cartridge web
+    # content): there a link to another module's page is dead, so only its text is kept.
+    link_modules: bool = True
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
+    module_links: int = 0  # links to other modules of the bundle seen while rendering
     warnings: list[ScormpackError] = field(default_factory=list)
 
     def line_of(self, reference: str) -> int:
@@ -101,7 +105,11 @@ class LinkTreeprocessor(Treeprocessor):
                 )
                 del element.attrib["href"]
             else:
-                element.set("href", href)
+                context.module_links += 1
+                if context.link_modules:
+                    element.set("href", href)
+                else:
+                    del element.attrib["href"]
             return
         relative = target.relative_to(context.course_root.resolve()).as_posix()
         package_path = posixpath.join(MEDIA_FOLDER, relative)

@@ -3,11 +3,13 @@
 One target class, parametrised by the cartridge version. A cartridge holds:
 
     imsmanifest.xml
-    index.html                       the introduction (first item)
-    <module>/index.html, page-N.html the module's pages (paged layout), linked prev/next
+    introduction.html                the introduction (first item)
+    index.html                       the contents page, for reading the unzipped cartridge:
+                                     links every page (a resource, not an item)
+    <module>/index.html, page-N.html the module's pages (paged layout), one item each
     <module>/quiz.html               the practice knowledge check (every question type,
                                      scored in the page, not reported), linked from the
-                                     last page
+                                     contents page
     <module>/knowledge-check.xml     the knowledge check as QTI (the graded one)
     <module>/links/link-N.xml        the module's web links (front matter `links:`)
     shared/                          runtime CSS/JS and media, one webcontent resource
@@ -16,6 +18,11 @@ The organization has one root item; under it the introduction first (LMSs
 such as Moodle turn the first child into the general section, so module 1
 keeps a section of its own), then a folder item per module holding its pages,
 its web links and its assessment.
+
+No page an item launches links to another HTML file of the cartridge: LMSs
+turn each such page into an activity of their own and move between them
+with their own navigation; Moodle rewrites a link to a sibling page into a
+file it never copies (see docs/moodle.md).
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ from lxml import etree
 
 from ..course import WebLink
 from ..errors import ScormpackError
-from ..render import INTRODUCTION_FILE, RenderedBundle, page_filename
+from ..render import CONTENTS_FILE, INTRODUCTION_FILE, RenderedBundle, page_filename
 from .base import XSI, PackagePlan, Target, manifest_bytes, sub, xml_id
 from .qti import build_assessment
 
@@ -122,7 +129,7 @@ class CommonCartridgeTarget(Target):
         messages = rendered.messages
         item(top, xml_id("ITEM", "introduction"), messages("introduction.title"), xml_id("RES", "introduction"))
         webcontent(xml_id("RES", "introduction"), INTRODUCTION_FILE, [shared_id])
-        assert rendered.introduction is not None, "Common Cartridge renders in the paged layout, which has an introduction"
+        assert rendered.introduction is not None and rendered.contents is not None, "the paged layout has both"
         entries[INTRODUCTION_FILE] = rendered.introduction
 
         for module in rendered.modules:
@@ -133,12 +140,11 @@ class CommonCartridgeTarget(Target):
             for page in module.pages:
                 identifier = xml_id("RES", module_id, "page", str(page.number))
                 item(folder, xml_id("ITEM", module_id, "page", str(page.number)), page.title, identifier)
-                is_last = page.index == len(module.pages) - 1
-                dependencies = [shared_id] + ([xml_id("RES", module_id, "practice")] if is_last and has_practice else [])
-                webcontent(identifier, f"{module_id}/{page_filename(rendered.layout, page.index, len(module.pages))}", dependencies)
+                webcontent(identifier, f"{module_id}/{page_filename(rendered.layout, page.index, len(module.pages))}", [shared_id])
             if has_practice:
-                # Reached from the last page's "Next page" link, not an item of its own:
-                # the graded knowledge check is the assessment below.
+                # Not an item: an LMS page would lose its form controls (Moodle's HTML
+                # cleaning strips them and shows every feedback); the graded knowledge
+                # check is the assessment below. The contents page links it.
                 webcontent(xml_id("RES", module_id, "practice"), practice, [shared_id])
             entries.update(module.files)
 
@@ -162,6 +168,10 @@ class CommonCartridgeTarget(Target):
                     sub(resource, cp("dependency"), identifierref=shared_id)
                 entries[path] = manifest_bytes(assessment.document)
                 extra_documents[path] = f"{version.name}-qti"
+
+        # The unzipped cartridge's front door; no item launches it, so no LMS shows it.
+        webcontent(xml_id("RES", "contents"), CONTENTS_FILE, [shared_id])
+        entries[CONTENTS_FILE] = rendered.contents
 
         shared = sub(resources, cp("resource"), identifier=shared_id, type="webcontent")
         for path in rendered.shared_files:
