@@ -139,3 +139,25 @@ def test_a_language_table_translates_pages_runtime_and_cartridge(course_in):
     titles = [title.text or "" for title in plan.manifest.iter("{*}title")]
     assert "À propos du cours" in titles
     assert any(title.startswith("Test : ") for title in titles)
+
+
+def test_a_right_to_left_page_lays_out_from_the_right_in_a_browser(course_in, tmp_path):
+    from browser import chromium
+
+    course = course_in("ar")
+    rendered = render_bundle(course, course.bundles[0], "sco")
+    site = tmp_path / "site"
+    for path, content in rendered.modules[0].files.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_bytes(content)
+    (site / "shared").mkdir()
+    shutil.copy(STATIC_DIR / "scormpack.css", site / "shared" / "scormpack.css")
+    shutil.copy(STATIC_DIR / "scormpack.js", site / "shared" / "scormpack.js")
+    with chromium() as context:
+        tab = context.new_page()
+        tab.goto((site / rendered.modules[0].launch).as_uri())
+        border = tab.locator(".sp-module-intro").evaluate(
+            "node => [getComputedStyle(node).borderRightWidth, getComputedStyle(node).borderLeftWidth]"
+        )
+        assert border == ["4px", "0px"]  # the accent bar sits where an Arabic line starts
+        assert tab.evaluate("document.documentElement.dir") == "rtl"
