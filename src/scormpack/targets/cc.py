@@ -203,7 +203,8 @@ class CommonCartridgeTarget(Target):
         sub(metadata, cp("schemaversion"), version.schemaversion)
         record = sub(metadata, lom("lom"))
         general = sub(record, lom("general"))
-        text(general, "title", f"{course.title}: {bundle.title}" if bundle.title != course.title else course.title)
+        title = rendered.messages("package.title", course=course.title, bundle=bundle.title)
+        text(general, "title", title if bundle.title != course.title else course.title)
         sub(general, lom("language"), course.language)
         description = bundle.description or course.description
         if description:

@@ -132,7 +132,7 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     lom = etree.Element(md("lom"), nsmap={None: IMSMD, "xsi": XSI})
     lom.set(f"{{{XSI}}}schemaLocation", f"{IMSMD} imsmd_rootv1p2p1.xsd")
     general = sub(lom, md("general"))
-    langstring(sub(general, md("title")), f"{course.title}: {bundle.title}")
+    langstring(sub(general, md("title")), rendered.messages("package.title", course=course.title, bundle=bundle.title))
     sub(general, md("language"), language)
     description = bundle.description or course.description
     if description:

@@ -183,7 +183,7 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     identifier = sub(general, lom("identifier"))
     sub(identifier, lom("catalog"), "URI")
     sub(identifier, lom("entry"), f"urn:scormpack:{course.id}:{bundle.id}")
-    langstring(general, "title", f"{course.title}: {bundle.title}")
+    langstring(general, "title", rendered.messages("package.title", course=course.title, bundle=bundle.title))
     sub(general, lom("language"), language)
     description = bundle.description or course.description
     if description:
