@@ -480,7 +480,7 @@ def _module_entries(rendered: RenderedBundle) -> list[dict]:
     entries = []
     for module in rendered.modules:
         titles = [page.title for page in module.pages]
-        if len(module.files) > len(titles):
+        if module.quiz is not None:  # the paged layout's last file is the practice check
             titles.append(rendered.messages("contents.practice"))
         entries.append(
             {
