@@ -17,7 +17,7 @@ from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
 from .targets import TARGETS
 from .lint import fails as lint_fails
 from .lint import lint_course
-from .lms_profiles import LMS_NAMES
+from .validate import LMS_NAMES
 from .validate import format_report, reports_json, validate_package
 
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"

@@ -38,6 +38,7 @@ from .loader import load_course
 from .package import write_package
 from .render import STATIC_DIR, render_bundle
 from .targets import TARGETS
+from .validate.manifest import read_manifest
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -62,7 +63,6 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
 }
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 Reporter = Callable[[str, bool], None]  # (message, is_error)
 
@@ -110,30 +110,20 @@ def _child_text(element: etree._Element, name: str) -> str:
     return (found[0].text or "").strip() if found else ""
 
 
-def read_outline(manifest: bytes) -> PackageOutline:
-    """The default organization of a SCORM manifest, with each item's launch URL resolved."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    root = etree.fromstring(manifest, parser)
-    version = next((el.text or "" for el in root.iter() if _local(el) == "schemaversion"), "")
-    standard = "1.2" if version.strip() == "1.2" else "2004"
-    resources = {}
-    for resources_el in _children(root, "resources"):
-        for resource in _children(resources_el, "resource"):
-            base = resource.get(XML_BASE, "")
-            href = resource.get("href")
-            if href:
-                resources[resource.get("identifier")] = base + href
-    organizations = _children(root, "organizations")
-    candidates = _children(organizations[0], "organization") if organizations else []
-    default = organizations[0].get("default") if organizations else None
-    organization = next((o for o in candidates if o.get("identifier") == default), candidates[0] if candidates else None)
+def read_outline(manifest_bytes: bytes) -> PackageOutline:
+    """The default organization of a SCORM manifest, with each item's launch URL resolved (xml:base applied)."""
+    manifest = read_manifest(manifest_bytes)
+    standard = "1.2" if (manifest.schemaversion or "") == "1.2" else "2004"
+    resources = manifest.resources()
+    organization = manifest.default_organization()
     if organization is None:
         raise ScormpackError("the package's manifest has no organization to play")
 
     def item_of(element: etree._Element) -> OutlineItem | None:
         if element.get("isvisible") == "false":
             return None
-        href = resources.get(element.get("identifierref")) if element.get("identifierref") else None
+        resource = resources.get(element.get("identifierref")) if element.get("identifierref") else None
+        href = manifest.launch_url(resource) if resource is not None else None
         if href:
             parameters = element.get("parameters", "")
             if parameters:

@@ -13,17 +13,10 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from .validate import (
-    CC_STANDARDS,
-    NS,
-    STANDARD_NAMES,
-    PackageReadError,
-    PackageView,
-    Report,
-    cc_resource_kind,
-    schema_locations,
-    where_of,
-)
+from .archive import PackageReadError
+from .manifest import CC_STANDARDS, NS, XML_BASE, PackageView
+from .report import STANDARD_NAMES, Report, where_of
+from .standard import cc_resource_kind, schema_locations
 
 IMSSS = NS["imsss"]
 QTI = NS["qti"]
@@ -113,7 +106,7 @@ def _moodle_single_root_item(view: PackageView, report: Report) -> None:
 
 def _moodle_resources_base(view: PackageView, report: Report) -> None:
     for resources in view.root.iter(view.cp("resources")):
-        base = resources.get("{http://www.w3.org/XML/1998/namespace}base")
+        base = resources.get(XML_BASE)
         if base:
             report.error(
                 where_of(resources),

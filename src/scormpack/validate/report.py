@@ -1,0 +1,134 @@
+"""What validation found: findings, the report of one package, and how both are printed."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+SEVERITIES = ("error", "warning", "note")
+
+STANDARD_NAMES = {
+    "scorm12": "SCORM 1.2",
+    "scorm2004": "SCORM 2004",
+    "cc10": "IMS Common Cartridge 1.0",
+    "cc11": "IMS Common Cartridge 1.1",
+    "cc12": "IMS Common Cartridge 1.2",
+    "cc13": "IMS Common Cartridge 1.3",
+    "unknown": "an unknown standard",
+}
+# SCORM 2004 editions by the manifest's schemaversion (SCORM 2004 CAM, each edition).
+SCORM2004_EDITIONS = {"CAM 1.3": "2nd Edition", "2004 3rd Edition": "3rd Edition", "2004 4th Edition": "4th Edition"}
+
+
+@dataclass
+class Finding:
+    severity: str  # "error", "warning" or "note"
+    where: str  # the file, and for XML the line and element: "imsmanifest.xml:12 <item identifier="I1">"
+    message: str
+    code: str = ""  # a stable category, for pipelines and tests
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "where": self.where, "message": self.message, "code": self.code}
+
+
+@dataclass
+class Report:
+    package: str
+    standard: str = "unknown"
+    schemaversion: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "note"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def passes(self, strict: bool = False) -> bool:
+        """Valid, and with --strict also free of warnings (notes never count)."""
+        return self.valid and not (strict and self.warnings)
+
+    @property
+    def description(self) -> str:
+        """What the package is, in words: 'SCORM 2004 3rd Edition', 'IMS Common Cartridge 1.1', ..."""
+        return describe_standard(self.standard, self.schemaversion)
+
+    def error(self, where: str, message: str, code: str = "") -> None:
+        self.findings.append(Finding("error", where, message, code))
+
+    def warning(self, where: str, message: str, code: str = "") -> None:
+        self.findings.append(Finding("warning", where, message, code))
+
+    def note(self, where: str, message: str, code: str = "") -> None:
+        self.findings.append(Finding("note", where, message, code))
+
+    def summary(self, strict: bool = False) -> str:
+        verdict = "valid" if self.passes(strict) else "INVALID"
+        found = self.description if self.standard != "unknown" else "standard not recognised"
+        version = f", schemaversion {self.schemaversion!r}" if self.schemaversion is not None else ""
+        counts = f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+        return f"{verdict} {self.standard} ({counts}): {found}{version}"
+
+    def as_dict(self, strict: bool = False) -> dict:
+        return {
+            "package": self.package,
+            "standard": self.standard,
+            "description": self.description,
+            "schemaversion": self.schemaversion,
+            "valid": self.passes(strict),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
+
+
+def describe_standard(standard: str, schemaversion: str | None) -> str:
+    name = STANDARD_NAMES.get(standard, standard)
+    if standard == "scorm2004":
+        edition = SCORM2004_EDITIONS.get((schemaversion or "").strip())
+        return f"{name} {edition}" if edition else f"{name} (edition not stated)"
+    return name
+
+
+def where_of(element: etree._Element, document: str = "imsmanifest.xml") -> str:
+    """Names an element for a finding: file, line (when parsed) and tag with its identifier."""
+    qname = etree.QName(element)
+    tag = f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname
+    identifier = element.get("identifier") or element.get("ident")
+    label = f'<{tag} {"identifier" if element.get("identifier") else "ident"}="{identifier}">' if identifier else f"<{tag}>"
+    line = f":{element.sourceline}" if element.sourceline else ""
+    return f"{document}{line} {label}"
+
+
+def format_report(report: Report, strict: bool = False) -> list[str]:
+    """The human-readable lines for one package: `PACKAGE: severity: where: message`, then the verdict."""
+    lines = [f"{report.package}: {finding}" for finding in report.findings]
+    lines.append(f"{report.package}: {report.summary(strict)}")
+    return lines
+
+
+def reports_json(reports: list[Report], strict: bool = False, lms: str | None = None) -> str:
+    return json.dumps(
+        {
+            "valid": all(report.passes(strict) for report in reports),
+            "strict": strict,
+            "lms": lms,
+            "packages": [report.as_dict(strict) for report in reports],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )

@@ -1,0 +1,84 @@
+"""The saved-state budget: whether a scormpack SCO's cmi.suspend_data can outgrow what its standard guarantees."""
+from __future__ import annotations
+
+import json
+
+from lxml import etree
+
+from .manifest import PackageView
+from .report import STANDARD_NAMES, Report, where_of
+from .standard import scorm_type
+
+SUSPEND_DATA_LIMITS = {"scorm12": 4096, "scorm2004": 64000}
+
+def estimate_suspend_data(sco: dict, quiz: dict | None) -> int:
+    """The longest cmi.suspend_data our runtime (static/scormpack.js, suspendData) can write for one SCO.
+
+    It saves the page, the pages visited, the attempts used and the last
+    answers to every question: the worst case is every page visited and the
+    longest answer to each question.
+    """
+    pages = int(sco.get("pageCount", 1)) + (1 if quiz else 0)
+    data: dict = {"p": max(pages - 1, 0), "v": list(range(pages))}
+    if quiz:
+        attempts = int(quiz.get("attempts") or 0) or 9999  # unlimited: a realistic ceiling on the counter
+        data["q"] = {"n": attempts, "r": {q.get("id", ""): _longest_answer(q) for q in quiz.get("questions", [])}}
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+FILL_IN_MAX_CHARS = 250  # the text input's maxlength in templates/quiz.html
+
+
+def _longest_answer(question: dict) -> list:
+    kind = question.get("type")
+    if kind == "single":
+        return [max(question.get("options") or [""], key=len)]
+    if kind == "multiple":
+        return list(question.get("options") or [])
+    if kind == "truefalse":
+        return [False]
+    if kind == "fillin":
+        # Every character may need escaping in JSON (a quote or a backslash): two characters each.
+        return ["x" * (2 * FILL_IN_MAX_CHARS)]
+    if kind == "matching":
+        longest = max(question.get("right") or [""], key=len)
+        return [[left, longest] for left in question.get("left") or []]
+    if kind == "ordering":
+        return list(question.get("items") or [])
+    return []
+
+
+def _script_json(page: etree._Element, element_id: str) -> dict | None:
+    for script in page.iter("script"):
+        if script.get("id") == element_id:
+            try:
+                value = json.loads(script.text or "")
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def check_suspend_data(report: Report, view: PackageView) -> None:
+    """Warn when a scormpack SCO's saved state can pass what the standard guarantees to store."""
+    limit = SUSPEND_DATA_LIMITS.get(view.standard)
+    if limit is None:
+        return
+    for resource in view.root.iter(view.cp("resource")):
+        launched = view.launch_page(resource) if scorm_type(resource) == "sco" else None
+        if launched is None:
+            continue
+        path, page = launched
+        sco = _script_json(page, "sp-sco") if page is not None else None
+        if sco is None:
+            continue  # not a scormpack SCO: its saved state cannot be estimated
+        size = estimate_suspend_data(sco, _script_json(page, "sp-quiz"))
+        if size > limit:
+            report.warning(
+                where_of(resource),
+                f"the SCO's saved state (cmi.suspend_data) can reach {size:,} characters, over the {limit:,} that "
+                f"{STANDARD_NAMES[view.standard]} guarantees: the runtime then drops the longest saved answers, "
+                "which learners lose on resume (fewer or shorter questions per module keep them)",
+                "suspend-data",
+            )
+

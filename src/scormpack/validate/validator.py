@@ -1,0 +1,94 @@
+"""The two ways in: a package plan before the build writes it, and a package file from anyone."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from .archive import LIMITS, Limits, PackageReadError, ZipMembers, check_entries
+from .lms_profiles import check_lms
+from .manifest import CC_STANDARDS, MANIFEST_NAME, PackageView, read_manifest, schemaversion_of
+from .report import Report
+from .safe_xml import UnsafeXMLError
+from .standard import check_cc_resources, check_manifest, schema_findings
+from .suspend_data import check_suspend_data
+
+
+def validate_plan(manifest: etree._Element, entries: dict, extra_documents: dict[str, str], standard: str) -> Report:
+    """Checks a package before it is written (used by the build)."""
+    report = Report("(build)", standard, schemaversion_of(manifest))
+    files = set(entries) | {MANIFEST_NAME}
+    check_manifest(report, manifest, files, standard)
+    for name, schema_set in extra_documents.items():
+        document = etree.fromstring(_entry_bytes(entries[name]))
+        schema_findings(report, schema_set, document, name, "schema")
+
+    def read(name: str) -> bytes:
+        if name not in entries:
+            raise PackageReadError(f"{name}: not in the package")
+        return _entry_bytes(entries[name])
+
+    check_suspend_data(report, PackageView(manifest, b"", standard, report.schemaversion, files=files, read=read))
+    return report
+
+
+def _entry_bytes(content: bytes | Path) -> bytes:
+    return content if isinstance(content, bytes) else Path(content).read_bytes()
+
+
+def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS) -> Report:
+    """Validate a package file from anyone, safely; `lms` adds that LMS's rules (see lms_profiles)."""
+    report = Report(str(path))
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        report.error(str(path), f"not a readable zip file: {error}", "zip-unreadable")
+        return report
+    with archive:
+        files = check_entries(report, archive, limits)
+        if files is None:
+            return report
+        if not _manifest_found(report, files):
+            return report
+        members = ZipMembers(archive, limits)
+        try:
+            manifest = read_manifest(members.read(MANIFEST_NAME))
+        except PackageReadError as error:
+            report.error(MANIFEST_NAME, str(error), "zip-unreadable")
+            return report
+        except UnsafeXMLError as error:
+            report.error(MANIFEST_NAME, f"refused: {error}", "manifest-unsafe")
+            return report
+        except etree.XMLSyntaxError as error:
+            report.error(MANIFEST_NAME, f"not well-formed XML: {error}", "manifest-not-xml")
+            return report
+        report.standard = manifest.standard
+        report.schemaversion = manifest.schemaversion
+        check_manifest(report, manifest.root, files, report.standard)
+        view = PackageView(manifest.root, manifest.manifest_bytes, manifest.standard, manifest.schemaversion, files=files, read=members.read)
+        if report.standard in CC_STANDARDS:
+            check_cc_resources(report, view)
+        check_suspend_data(report, view)
+        if lms is not None:
+            check_lms(lms, view, report)
+    return report
+
+
+def _manifest_found(report: Report, files: set[str]) -> bool:
+    """Whether the manifest is at the zip root under its exact name; an error says where it is otherwise."""
+    if MANIFEST_NAME in files:
+        return True
+    nested = sorted(name for name in files if name.lower().endswith(MANIFEST_NAME))
+    if nested and "/" not in nested[0]:
+        report.error(
+            nested[0],
+            f"the manifest must be named exactly {MANIFEST_NAME}, not {nested[0]!r} "
+            "(LMSs on case-sensitive servers do not find it)",
+            "manifest-missing",
+        )
+    elif nested:
+        report.error(nested[0], f"{MANIFEST_NAME} must be at the zip root, not in a folder (zip the folder's content, not the folder)", "manifest-misplaced")
+    else:
+        report.error(MANIFEST_NAME, f"no {MANIFEST_NAME} at the zip root: not a SCORM or Common Cartridge package", "manifest-missing")
+    return False
