@@ -59,25 +59,25 @@ def test_malformed_front_matter(cli, built):
 def test_unknown_audience_names_its_line(cli, built):
     course, dist = built
     edit(module(course), "audiences: [all]", "audiences: [managers]")
-    expect_failure(cli, course, dist, f"{module(course)}:5: unknown audience 'managers'")
+    expect_failure(cli, course, dist, f"{module(course)}:5: error: unknown audience 'managers'")
 
 
 def test_unknown_stage_names_its_line(cli, built):
     course, dist = built
     edit(module(course), "stages: [induction, refresher]", "stages: [induction, onboarding]")
-    expect_failure(cli, course, dist, f"{module(course)}:6: unknown stage 'onboarding'")
+    expect_failure(cli, course, dist, f"{module(course)}:6: error: unknown stage 'onboarding'")
 
 
 def test_unknown_audience_in_a_passage_names_its_line(cli, built):
     course, dist = built
     edit(module(course), "::: only audience=wardens", "::: only audience=guards")
-    expect_failure(cli, course, dist, f"{module(course)}:33: unknown audience 'guards' in '::: only'")
+    expect_failure(cli, course, dist, f"{module(course)}:33: error: unknown audience 'guards' in '::: only'")
 
 
 def test_unknown_audience_in_a_bundle(cli, built):
     course, dist = built
     edit(course / "course.toml", 'audience = "staff"', 'audience = "visitors"')
-    expect_failure(cli, course, dist, f"{course / 'course.toml'}:39: bundle 'staff-induction': unknown audience 'visitors'")
+    expect_failure(cli, course, dist, f"{course / 'course.toml'}:39: error: bundle 'staff-induction': unknown audience 'visitors'")
 
 
 def test_duplicate_module_id(cli, built):
@@ -91,38 +91,38 @@ def test_duplicate_module_id(cli, built):
 def test_missing_image_names_its_line(cli, built):
     course, dist = built
     edit(module(course), "../images/steps.svg", "../images/missing.svg")
-    expect_failure(cli, course, dist, f"{module(course)}:28: '../images/missing.svg': no such file")
+    expect_failure(cli, course, dist, f"{module(course)}:28: error: '../images/missing.svg': no such file")
 
 
 def test_link_leaving_the_course_directory(cli, built, tmp_path):
     course, dist = built
     (tmp_path / "secret.txt").write_text("outside")
     edit(module(course), "(02-emergency-numbers.md)", "(../../secret.txt)")
-    expect_failure(cli, course, dist, f"{module(course)}:40: '../../secret.txt' points outside the course directory")
+    expect_failure(cli, course, dist, f"{module(course)}:40: error: '../../secret.txt' points outside the course directory")
 
 
 def test_file_that_is_not_utf8(cli, built):
     course, dist = built
     module(course).write_bytes(module(course).read_bytes().replace(b"minutes matters", b"minutes \xff matters"))
-    expect_failure(cli, course, dist, f"{module(course)}:20: file is not valid UTF-8")
+    expect_failure(cli, course, dist, f"{module(course)}:20: error: file is not valid UTF-8")
 
 
 def test_unreadable_module(cli, built):
     course, dist = built
     (course / "modules" / "broken.md").symlink_to(course / "nowhere.md")
-    expect_failure(cli, course, dist, "broken.md: cannot read file")
+    expect_failure(cli, course, dist, "broken.md: error: cannot read file")
 
 
 def test_invalid_toml(cli, built):
     course, dist = built
     edit(course / "course.toml", 'title = "First Aid Basics"', 'title = "First Aid Basics')
-    expect_failure(cli, course, dist, f"{course / 'course.toml'}:4: invalid TOML")
+    expect_failure(cli, course, dist, f"{course / 'course.toml'}:4: error: invalid TOML")
 
 
 def test_bad_version_is_not_semver(cli, built):
     course, dist = built
     edit(course / "course.toml", 'version = "0.1.0"', 'version = "one"')
-    expect_failure(cli, course, dist, "course.toml:6: [course].version 'one' is not a semantic version")
+    expect_failure(cli, course, dist, "course.toml:6: error: [course].version 'one' is not a semantic version")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_errors_are_one_line_from_the_real_command(example_course, tmp_path):
         text=True,
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"{module(example_course)}:5: unknown audience 'managers'"
+    assert result.stderr.strip() == f"{module(example_course)}:5: error: unknown audience 'managers' (known audiences: staff, wardens)"
     assert not (tmp_path / "dist").exists()
 
 
@@ -171,10 +171,10 @@ def test_unknown_bundle_and_target(cli, example_course, tmp_path):
 def test_module_id_reserved_for_package_files(cli, built):
     course, dist = built
     edit(module(course), "id: first-minutes", "id: shared")
-    expect_failure(cli, course, dist, f"{module(course)}:2: module id 'shared' is reserved")
+    expect_failure(cli, course, dist, f"{module(course)}:2: error: module id 'shared' is reserved")
 
 
 def test_malformed_url_is_an_error_not_a_crash(cli, built):
     course, dist = built
     edit(module(course), "(02-emergency-numbers.md)", "(http://[bad)")
-    expect_failure(cli, course, dist, f"{module(course)}:40: 'http://[bad' is not a valid link target")
+    expect_failure(cli, course, dist, f"{module(course)}:40: error: 'http://[bad' is not a valid link target")

@@ -637,7 +637,7 @@ def test_a_module_page_that_renders_empty_is_an_authoring_error(cli, example_cou
     result = cli("build", example_course, "-o", tmp_path / "dist", "-t", "cc11", "-b", "staff-induction")
     assert result.exit_code == 1
     line = module.read_text().split("\n").index("## The numbers") + 1
-    assert f"{module.name}:{line}: page 'The numbers' is empty for bundle 'staff-induction'" in result.output
+    assert f"{module.name}:{line}: error: page 'The numbers' is empty for bundle 'staff-induction'" in result.output
     assert not list((tmp_path / "dist").glob("*.imscc"))
 
 

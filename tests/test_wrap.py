@@ -102,7 +102,7 @@ def test_a_folder_without_scorm_calls_is_wrapped_with_a_warning_and_refused_when
     result = wrap(cli, site, tmp_path / "a.zip", "scorm12")
     assert result.exit_code == 0
     assert "warning: no page or script in the folder uses LMSInitialize/LMSFinish" in result.output
-    assert "valid (1 warnings)" in result.output
+    assert "valid (1 warning)" in result.output
     strict = wrap(cli, site, tmp_path / "b.zip", "scorm12", "--strict")
     assert strict.exit_code == 1
     assert "--strict" in strict.output

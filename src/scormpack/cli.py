@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ScormpackError
+from .errors import ERROR, NOTE, SEVERITIES, WARNING, ScormpackError, count_words
 from .loader import load_course
 from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
 from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
@@ -24,7 +25,9 @@ SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
 
 
 def fail(error: ScormpackError) -> None:
-    click.echo(f"error: {error}" if error.path is None else str(error), err=True)
+    """Every finding of the error as `path:line: severity: message`, then exit 1."""
+    for finding in error.findings:
+        click.echo(str(finding), err=True)
     sys.exit(1)
 
 
@@ -46,7 +49,7 @@ def echo_build_warnings(result) -> None:
     """Each warning once, naming the packages it applies to: a question left out
     of every cartridge should not fill the screen once per bundle."""
     for warning in result.lint_warnings:
-        click.echo(f"warning: lint: {warning}", err=True)
+        click.echo(as_finding_line(warning, "warning"), err=True)
     packages_by_warning: dict[str, list[str]] = {}
     for package in result.packages:
         for warning in package.warnings:
@@ -56,8 +59,16 @@ def echo_build_warnings(result) -> None:
             where = packages[0]
         else:
             shown = ", ".join(packages[:2]) + (", ..." if len(packages) > 2 else "")
-            where = f"{len(packages)} packages ({shown})"
-        click.echo(f"warning: {where}: {warning}", err=True)
+            where = f"{len(packages)} packages: {shown}"
+        click.echo(f"{as_finding_line(warning, 'warning')} [{where}]", err=True)
+
+
+def as_finding_line(text: str, severity: str) -> str:
+    """A warning kept as 'path:line: message' text (build-report.json) printed as `path:line: severity: message`."""
+    location, separator, message = text.partition(": ")
+    if separator and re.fullmatch(r"[^\s:]+(:\d+)?", location):
+        return f"{location}: {severity}: {message}"
+    return f"{severity}: {text}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,7 +153,9 @@ def build(
     except StrictFailure as failure:
         progress.close()
         for warning in failure.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            # PipelineResult.warnings: "lint: TEXT" (reading the sources) or "BUNDLE/TARGET: TEXT".
+            where, _, text = warning.partition(": ")
+            click.echo(as_finding_line(text, "warning") + ("" if where == "lint" else f" [{where}]"), err=True)
         fail(failure)
     except ScormpackError as error:
         progress.close()
@@ -155,7 +168,7 @@ def build(
             record.target,
             str(record.modules),
             human_size(record.bytes),
-            record.validation + (f" ({len(record.warnings)} warnings)" if record.warnings else ""),
+            record.validation + (f" ({count_words(len(record.warnings), 'warning')})" if record.warnings else ""),
             str(out_dir / record.file),
         ]
         for record in result.packages
@@ -214,7 +227,7 @@ def wrap(
         fail(error)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    verdict = "valid" + (f" ({len(result.warnings)} warnings)" if result.warnings else "")
+    verdict = "valid" + (f" ({count_words(len(result.warnings), 'warning')})" if result.warnings else "")
     click.echo(f"{result.path}: {target}, {result.files} files, {human_size(result.bytes)}, {verdict}")
 
 
@@ -263,18 +276,33 @@ def validate(packages: tuple[Path, ...], lms: str | None, output_format: str, st
 @click.argument("course_dir", default="content", type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--strict", is_flag=True, help="Warnings fail the lint too.")
-def lint(course_dir: Path, output_format: str, strict: bool) -> None:
-    """Check COURSE_DIR's sources (default: content) and report every problem as `path:line: severity: message`."""
-    findings = lint_course(course_dir)
+@click.option(
+    "-o", "--out", "out_dir", default="dist", type=click.Path(path_type=Path),
+    help="The build's output directory: modules rendered there from unchanged sources are not rendered again.",
+)
+def lint(course_dir: Path, output_format: str, strict: bool, out_dir: Path) -> None:
+    """Check COURSE_DIR's sources (default: content) and report every problem as `path:line: severity: message`.
+
+    Finds what `build` would, in every bundle, and writes nothing.
+    """
+    findings = lint_course(course_dir, out_dir)
     failed = lint_fails(findings, strict)
     if output_format == "json":
         click.echo(json.dumps({"valid": not failed, "strict": strict, "findings": [f.as_dict() for f in findings]}, indent=2))
     else:
         for finding in findings:
             click.echo(str(finding))
-        errors = sum(1 for finding in findings if finding.severity == "error")
-        click.echo(f"{course_dir}: {errors} errors, {len(findings) - errors} warnings", err=True)
+        click.echo(f"{course_dir}: {summary(findings)}", err=True)
     sys.exit(1 if failed else 0)
+
+
+def summary(findings: list) -> str:
+    """'2 errors, 1 warning' (and notes, when there are any)."""
+    counts = {severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITIES}
+    parts = [count_words(counts[ERROR], ERROR), count_words(counts[WARNING], WARNING)]
+    if counts[NOTE]:
+        parts.append(count_words(counts[NOTE], NOTE))
+    return ", ".join(parts)
 
 
 @main.command()

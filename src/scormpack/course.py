@@ -115,6 +115,7 @@ class Module:
     body_line: int  # line number in path of the first body line
     quiz: Quiz | None = None
     links: list[WebLink] = field(default_factory=list)
+    id_line: int = 2  # line of `id:` in path, for messages about the module as a whole
 
     def is_for(self, audience: str | None, stage: str | None) -> bool:
         audience_ok = audience is None or ALL in self.audiences or audience in self.audiences
@@ -150,6 +151,8 @@ class Course:
     keywords: list[str] = field(default_factory=list)
     sequencing: str = "free"
     global_objectives: bool = False
+    # What reading the sources found short of an error (warnings), for build and lint to print.
+    findings: list = field(default_factory=list, repr=False, compare=False)
 
     def bundle(self, bundle_id: str) -> Bundle:
         for bundle in self.bundles:

@@ -1,8 +1,15 @@
-"""Reads course.toml and the module Markdown files into the course model."""
+"""Reads course.toml and the module Markdown files into the course model.
+
+One reading pass: every problem in every file is collected as a Finding
+(errors.Findings) rather than stopping at the first, so `build` and `lint`
+name all of them at once. `read_course` returns what it read and what it
+found; `load_course` raises one ScormpackError carrying every error.
+"""
 from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +18,7 @@ import frontmatter
 import yaml
 
 from .course import ALL, Audience, Bundle, Course, Module, QuizSettings, Stage, WebLink
-from .errors import ScormpackError
+from .errors import Finding, Findings, ScormpackError, did_you_mean
 from .markdown_ext.blocks import find_blocks, parse_condition
 from .markdown_ext.quiz import extract_quiz
 
@@ -24,8 +31,43 @@ SEQUENCING_PRESETS = ("free", "linear")
 
 # Package folders and resources of that name exist in every package.
 RESERVED_MODULE_IDS = {"shared", "package-description", "introduction", "web_resources"}
+
+# The one list of what the sources may hold: any other key is an error (a typo
+# such as `audience:` for `audiences:` must not silently widen who sees a module).
+COURSE_TOML_KEYS = {
+    "course.toml": {"course", "defaults", "audiences", "stages", "bundles"},
+    "[course]": {
+        "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
+        "global_objectives",
+    },
+    "[defaults]": {"targets"},
+    "[[audiences]]": {"id", "title", "description"},
+    "[[stages]]": {"id", "title", "description"},
+    "[[bundles]]": {"id", "title", "description", "audience", "stage", "modules"},
+}
 MODULE_KEYS = {"id", "title", "order", "audiences", "stages", "duration", "objectives", "source", "quiz", "links"}
 QUIZ_KEYS = {"pass_mark", "attempts", "required", "shuffle"}
+
+# Longest file name most file systems hold (ext4, APFS, NTFS: 255 bytes); package names are built from ids.
+MAX_NAME_BYTES = 255
+MAX_ID_LENGTH = 100
+
+NOT_A_MODULE_RULE = (
+    "every .md file in the course directory is a module, except README.md and files whose name or folder "
+    "starts with '_' or '.'"
+)
+
+
+@dataclass
+class CourseReading:
+    """What one reading pass made of a course directory: the course (None when it has errors) and every finding."""
+
+    course: Course | None
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "error"]
 
 
 def read_text(path: Path) -> str:
@@ -51,105 +93,193 @@ def key_line(text: str, key: str, first_line: int = 1, default: int | None = Non
 
 
 def load_course(root: Path) -> Course:
+    """The course in root; raises one ScormpackError naming every error found."""
+    reading = read_course(root)
+    if reading.course is None:
+        raise ScormpackError.of(sorted(reading.errors, key=Finding.sort_key))
+    reading.course.findings = reading.findings
+    return reading.course
+
+
+def read_course(root: Path) -> CourseReading:
+    """Read every file of the course in root, collecting every problem found."""
     root = Path(root)
+    findings = Findings()
+    course = _read_course(root, findings)
+    if findings.errors:
+        course = None
+    return CourseReading(course, sorted(findings.items, key=Finding.sort_key))
+
+
+def _read_course(root: Path, findings: Findings) -> Course | None:
     course_file = root / COURSE_FILE
     if not root.is_dir():
-        raise ScormpackError("course directory not found", root)
+        findings.error("course directory not found", root)
+        return None
     if not course_file.is_file():
-        raise ScormpackError(f"no {COURSE_FILE} in the course directory", root)
-    text = read_text(course_file)
+        findings.error(f"no {COURSE_FILE} in the course directory", root)
+        return None
+    try:
+        text = read_text(course_file)
+    except ScormpackError as error:
+        findings.record(error)
+        return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"at line (\d+)", str(error))
-        line = int(match.group(1)) if match else 0
-        raise ScormpackError(f"invalid TOML: {str(error).split(' (at line')[0]}", course_file, line) from None
-    return _build_course(root, course_file, text, data)
+        line = int(match.group(1)) if match else None
+        findings.error(f"invalid TOML: {str(error).split(' (at line')[0]}", course_file, line)
+        data = None
+    except RecursionError:
+        findings.error("invalid TOML: nested too deeply", course_file)
+        data = None
+    if data is None:
+        # The modules are still read, so their own problems are reported in the same run.
+        _read_modules(root, None, None, findings)
+        return None
+    return _build_course(root, course_file, text, data, findings)
 
 
 class _Table:
-    """Typed access to one TOML table, with errors pointing at the key's line."""
+    """Typed access to one TOML table (or front matter), recording problems at the key's line."""
 
-    def __init__(self, data: Any, path: Path, text: str, where: str, line: int = 1):
-        if not isinstance(data, dict):
-            raise ScormpackError(f"{where} must be a table", path, line)
+    def __init__(self, data: dict, path: Path, text: str, where: str, line: int, findings: Findings):
         self.data, self.path, self.text, self.where, self.line = data, path, text, where, line
+        self.findings = findings
+
+    @classmethod
+    def of(cls, data: Any, path: Path, text: str, where: str, line: int, findings: Findings) -> _Table | None:
+        if not isinstance(data, dict):
+            findings.error(f"{where} must be a table", path, line)
+            return None
+        return cls(data, path, text, where, line, findings)
 
     def line_of(self, key: str) -> int:
         return key_line(self.text, key, default=self.line)
 
+    def error(self, message: str, key: str | None = None) -> None:
+        self.findings.error(message, self.path, self.line_of(key) if key else self.line)
+
+    def qualified(self, key: str) -> str:
+        # Front matter keys are named alone ("duration must be ..."); TOML ones with their table.
+        return f"{self.where}.{key}" if self.where else key
+
+    def check_keys(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                self.error(f"{self.where}: unknown key {key!r}{did_you_mean(str(key), known)}", str(key))
+
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+        """The value, or `default` (None when required) after recording why it cannot be used."""
         if key not in self.data:
             if required:
-                raise ScormpackError(f"{self.where} is missing '{key}'", self.path, self.line)
+                self.error(f"{self.where} is missing '{key}'" if self.where else f"the front matter has no '{key}'")
+                return None
             return default
         value = self.data[key]
-        if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
+        if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)) or (
+            isinstance(kind, tuple) and bool not in kind and isinstance(value, bool)
+        ):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise ScormpackError(f"{self.where}.{key} must be {_article(names)}", self.path, self.line_of(key))
+            self.error(f"{self.qualified(key)} must be {_article(names)}", key)
+            return None if required else default
         return value
 
-    def identifier(self, key: str) -> str:
+    def identifier(self, key: str) -> str | None:
         value = self.get(key, str, required=True)
+        if value is None:
+            return None
         if not IDENTIFIER.match(value):
-            raise ScormpackError(
-                f"{self.where}.{key} {value!r} must start with a letter and use only letters, digits, '-' and '_'",
-                self.path,
-                self.line_of(key),
+            self.error(f"{self.qualified(key)} {value!r} must start with a letter and use only letters, digits, '-' and '_'", key)
+            return None
+        if len(value) > MAX_ID_LENGTH:
+            self.error(
+                f"{self.qualified(key)} is {len(value)} characters long: at most {MAX_ID_LENGTH} "
+                f"(package and file names are made from ids, and file systems hold names of {MAX_NAME_BYTES} bytes)",
+                key,
             )
+            return None
         return value
 
     def string_list(self, key: str) -> list[str]:
         value = self.get(key, list, default=[])
-        if not all(isinstance(item, str) for item in value):
-            raise ScormpackError(f"{self.where}.{key} must be a list of strings", self.path, self.line_of(key))
+        if value is None or not all(isinstance(item, str) for item in value):
+            if value is not None:
+                self.error(f"{self.qualified(key)} must be a list of strings", key)
+            return []
         return value
 
 
 def _article(names: str) -> str:
-    return ("an " if names[0] in "aeiou" else "a ") + names.replace("str", "string").replace("int", "integer")
+    names = names.replace("str", "string").replace("int", "integer").replace("dict", "table").replace("bool", "true or false")
+    if names.startswith("true or false"):
+        return names
+    return ("an " if names[0] in "aeiou" else "a ") + names
 
 
 def _array_table_lines(text: str, name: str) -> list[int]:
     return [text.count("\n", 0, match.start()) + 1 for match in re.finditer(rf"^[ \t]*\[\[{name}\]\]", text, re.MULTILINE)]
 
 
-def _build_course(root: Path, path: Path, text: str, data: dict) -> Course:
-    top = _Table(data, path, text, "course.toml")
-    meta = _Table(top.get("course", dict, required=True), path, text, "[course]", key_line(text, "[course]"))
-    version = meta.get("version", str, required=True)
-    if not SEMVER.match(version):
-        raise ScormpackError(f"[course].version {version!r} is not a semantic version like 1.2.0", path, meta.line_of("version"))
-    language = meta.get("language", str, default="en")
-    if not LANGUAGE.match(language):
-        raise ScormpackError(f"[course].language {language!r} is not a language tag like 'en'", path, meta.line_of("language"))
-    sequencing = meta.get("sequencing", str, default="free")
-    if sequencing not in SEQUENCING_PRESETS:
-        raise ScormpackError(
-            f"[course].sequencing must be one of {', '.join(SEQUENCING_PRESETS)}", path, meta.line_of("sequencing")
-        )
+def known_ids(value: str, known: set[str] | list[str], what: str) -> str:
+    """The unknown-id message tail: a close match, else the known ids (a few of them when there are many)."""
+    known = sorted(known)
+    hint = did_you_mean(value, known)
+    if hint.startswith(";"):
+        return hint
+    if not known:
+        return f"; the course defines no {what}s"
+    shown = ", ".join(known[:12]) + (f", and {len(known) - 12} more" if len(known) > 12 else "")
+    return f" (known {what}s: {shown})"
+
+
+def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findings) -> Course | None:
+    keys = COURSE_TOML_KEYS
+    top = _Table(data, path, text, "course.toml", 1, findings)
+    top.check_keys(keys["course.toml"])
+    meta_data = top.get("course", dict, required=True)
+    meta = _Table.of(meta_data, path, text, "[course]", key_line(text, "[course]"), findings) if meta_data is not None else None
+    version = language = sequencing = None
+    if meta is not None:
+        meta.check_keys(keys["[course]"])
+        version = meta.get("version", str, required=True)
+        if version is not None and not SEMVER.match(version):
+            meta.error(f"[course].version {version!r} is not a semantic version like 1.2.0", "version")
+        language = meta.get("language", str, default="en")
+        if language is not None and not LANGUAGE.match(language):
+            meta.error(f"[course].language {language!r} is not a language tag like 'en'", "language")
+        sequencing = meta.get("sequencing", str, default="free")
+        if sequencing is not None and sequencing not in SEQUENCING_PRESETS:
+            meta.error(f"[course].sequencing must be one of {', '.join(SEQUENCING_PRESETS)}", "sequencing")
 
     audiences = [
         Audience(table.identifier("id"), table.get("title", str, required=True), table.get("description", str, default=""))
-        for table in _tables(top, "audiences", path, text)
+        for table in _tables(top, "audiences", path, text, findings)
     ]
     stages = [
         Stage(table.identifier("id"), table.get("title", str, required=True), table.get("description", str, default=""))
-        for table in _tables(top, "stages", path, text)
+        for table in _tables(top, "stages", path, text, findings)
     ]
-    _check_unique([a.id for a in audiences] + [s.id for s in stages], "audience or stage id", path, text)
+    _check_unique([a.id for a in audiences] + [s.id for s in stages], "audience or stage id", path, text, findings)
+    audience_ids = {a.id for a in audiences if a.id}
+    stage_ids = {s.id for s in stages if s.id}
 
-    modules = _load_modules(root, {a.id for a in audiences}, {s.id for s in stages})
-    defaults = _Table(top.get("defaults", dict, default={}), path, text, "[defaults]", key_line(text, "[defaults]"))
-    targets = defaults.string_list("targets") or ["scorm12"]
-    for target in targets:
-        if target not in KNOWN_TARGETS:
-            raise ScormpackError(
-                f"[defaults].targets: unknown target {target!r} (known: {', '.join(KNOWN_TARGETS)})",
-                path,
-                defaults.line_of("targets"),
-            )
+    modules, modules_complete = _read_modules(root, audience_ids, stage_ids, findings)
+    defaults_data = top.get("defaults", dict, default={})
+    targets = ["scorm12"]
+    if defaults_data is not None:
+        defaults = _Table(defaults_data, path, text, "[defaults]", key_line(text, "[defaults]"), findings)
+        defaults.check_keys(keys["[defaults]"])
+        targets = defaults.string_list("targets") or ["scorm12"]
+        for target in targets:
+            if target not in KNOWN_TARGETS:
+                defaults.error(
+                    f"[defaults].targets: unknown target {target!r}{known_ids(target, KNOWN_TARGETS, 'target')}", "targets"
+                )
 
+    if meta is None:
+        return None
     course = Course(
         id=meta.identifier("id"),
         title=meta.get("title", str, required=True),
@@ -168,93 +298,150 @@ def _build_course(root: Path, path: Path, text: str, data: dict) -> Course:
         sequencing=sequencing,
         global_objectives=meta.get("global_objectives", bool, default=False),
     )
-    course.bundles = [_build_bundle(table, course) for table in _tables(top, "bundles", path, text)]
-    _check_unique([b.id for b in course.bundles], "bundle id", path, text)
-    if not course.bundles:
-        raise ScormpackError("course.toml defines no [[bundles]]", path)
+    if course.id and course.version:
+        _check_package_name_length(course, path, meta)
+    bundle_tables = _tables(top, "bundles", path, text, findings)
+    bundles = [_build_bundle(table, course, modules_complete) for table in bundle_tables]
+    course.bundles = [bundle for bundle in bundles if bundle is not None]
+    _check_unique([table.data.get("id") for table in bundle_tables], "bundle id", path, text, findings)
+    if "bundles" not in data:
+        findings.error("course.toml defines no [[bundles]]", path)
+    if modules_complete and len(course.bundles) == len(bundle_tables):
+        _warn_unbundled(course, findings)
     return course
 
 
-def _tables(top: _Table, name: str, path: Path, text: str) -> list[_Table]:
-    items = top.get(name, list, default=[])
+def _check_package_name_length(course: Course, path: Path, meta: _Table) -> None:
+    """Package files are named ID-VERSION-BUNDLE-TARGET.zip: the course id and version must leave room for the rest."""
+    used = len(f"{course.id}-{course.version}".encode("utf-8"))
+    if used > MAX_NAME_BYTES - MAX_ID_LENGTH - 40:
+        meta.error(
+            f"[course].id and version make package file names too long for the file system "
+            f"({used} bytes before the bundle and target; names hold at most {MAX_NAME_BYTES}): choose a shorter id",
+            "id",
+        )
+
+
+def _tables(top: _Table, name: str, path: Path, text: str, findings: Findings) -> list[_Table]:
+    """Each [[name]] entry as a table of its own, checked for unknown keys, so one bad entry does not hide the others."""
+    items = top.get(name, list, default=[]) or []
     lines = _array_table_lines(text, name)
     tables = []
     for index, item in enumerate(items):
         line = lines[index] if index < len(lines) else top.line_of(name)
         section = text.split("\n")[line - 1 :]
         end = next((i for i, row in enumerate(section[1:], 1) if row.lstrip().startswith("[")), len(section))
-        table = _Table(item, path, "\n" * (line - 1) + "\n".join(section[:end]), f"[[{name}]]", line)
-        tables.append(table)
+        table = _Table.of(item, path, "\n" * (line - 1) + "\n".join(section[:end]), f"[[{name}]]", line, findings)
+        if table is not None:
+            table.check_keys(COURSE_TOML_KEYS[f"[[{name}]]"])
+            tables.append(table)
     return tables
 
 
-def _check_unique(ids: list[str], what: str, path: Path, text: str) -> None:
+def _check_unique(ids: list[str | None], what: str, path: Path, text: str, findings: Findings) -> None:
     seen = set()
     for value in ids:
+        if not isinstance(value, str):
+            continue
         if value in seen:
-            line = [m.start() for m in re.finditer(rf"id\s*=\s*\"{re.escape(value)}\"", text)]
-            raise ScormpackError(
-                f"duplicate {what} {value!r}", path, text.count("\n", 0, line[-1]) + 1 if line else 0
-            )
+            lines = [m.start() for m in re.finditer(rf"id\s*=\s*\"{re.escape(value)}\"", text)]
+            findings.error(f"duplicate {what} {value!r}", path, text.count("\n", 0, lines[-1]) + 1 if lines else None)
         seen.add(value)
 
 
-def _build_bundle(table: _Table, course: Course) -> Bundle:
+def _build_bundle(table: _Table, course: Course, modules_complete: bool) -> Bundle | None:
     bundle_id = table.identifier("id")
+    name = bundle_id or f"on line {table.line}"
     audience = table.get("audience", str)
     stage = table.get("stage", str)
-    if audience is not None and audience not in {a.id for a in course.audiences}:
-        raise ScormpackError(f"bundle {bundle_id!r}: unknown audience {audience!r}", table.path, table.line_of("audience"))
-    if stage is not None and stage not in {s.id for s in course.stages}:
-        raise ScormpackError(f"bundle {bundle_id!r}: unknown stage {stage!r}", table.path, table.line_of("stage"))
+    broken = bundle_id is None
+    audience_ids = [a.id for a in course.audiences if a.id]
+    stage_ids = [s.id for s in course.stages if s.id]
+    if audience is not None and audience not in audience_ids:
+        table.error(f"bundle {name!r}: unknown audience {audience!r}{known_ids(audience, audience_ids, 'audience')}", "audience")
+        broken = True
+    if stage is not None and stage not in stage_ids:
+        table.error(f"bundle {name!r}: unknown stage {stage!r}{known_ids(stage, stage_ids, 'stage')}", "stage")
+        broken = True
+    readable = [module for module in course.modules if module is not None]
     if "modules" in table.data:
         modules = []
+        module_ids = [module.id for module in readable]
         for module_id in table.string_list("modules"):
             try:
                 modules.append(course.module(module_id))
             except KeyError:
-                raise ScormpackError(
-                    f"bundle {bundle_id!r}: unknown module {module_id!r}", table.path, table.line_of("modules")
-                ) from None
+                line = _line_of_value(table.text, module_id, table.line_of("modules"))
+                table.findings.error(
+                    f"bundle {name!r}: unknown module {module_id!r}{known_ids(module_id, module_ids, 'module')}", table.path, line
+                )
+                broken = True
     elif audience is None and stage is None:
-        raise ScormpackError(
-            f"bundle {bundle_id!r} needs an audience and stage, or a modules list", table.path, table.line
-        )
+        table.error(f"bundle {name!r} needs an audience and stage, or a modules list")
+        return None
     else:
-        modules = [module for module in course.modules if module.is_for(audience, stage)]
-    if not modules:
-        raise ScormpackError(f"bundle {bundle_id!r} holds no modules", table.path, table.line)
+        modules = [module for module in readable if module.is_for(audience, stage)]
+    if broken:
+        return None
+    if not modules and modules_complete:
+        table.error(f"bundle {bundle_id!r} holds no modules")
+        return None
     return Bundle(
         id=bundle_id,
-        title=table.get("title", str, default=bundle_id),
+        title=table.get("title", str, default=bundle_id) or bundle_id,
         audience=audience,
         stage=stage,
         modules=modules,
-        description=table.get("description", str, default=""),
+        description=table.get("description", str, default="") or "",
     )
+
+
+def _line_of_value(text: str, value: str, default: int) -> int:
+    lines = text.split("\n")
+    for number, row in enumerate(lines[default - 1 :], start=default):
+        if f'"{value}"' in row or f"'{value}'" in row:
+            return number
+    return default
+
+
+def _warn_unbundled(course: Course, findings: Findings) -> None:
+    """A module no bundle holds reaches nobody: probably a forgotten audience or stage."""
+    if not course.bundles:
+        return
+    held = {module.id for bundle in course.bundles for module in bundle.modules}
+    for module in course.modules:
+        if module.id not in held:
+            findings.warning(f"module {module.id!r} is in no bundle, so no package holds it", module.path, module.id_line)
+
+
+def is_module_file(path: Path, root: Path) -> bool:
+    """The documented rule (NOT_A_MODULE_RULE): which .md files are modules."""
+    parts = path.relative_to(root).parts
+    return path.name != "README.md" and not any(part.startswith((".", "_")) for part in parts)
 
 
 def module_files(root: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in root.rglob("*.md")
-        if path.name != "README.md" and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    )
+    return sorted(path for path in root.rglob("*.md") if is_module_file(path, root))
 
 
-def _load_modules(root: Path, audience_ids: set[str], stage_ids: set[str]) -> list[Module]:
+def _read_modules(
+    root: Path, audience_ids: set[str] | None, stage_ids: set[str] | None, findings: Findings
+) -> tuple[list[Module], bool]:
+    """Every module file, read on its own, and whether all could be read (a module with errors is left out)."""
     modules: list[Module] = []
     seen: dict[str, Path] = {}
-    for path in module_files(root):
-        module = load_module(path, audience_ids, stage_ids)
-        if module.id in seen:
-            raise ScormpackError(f"duplicate module id {module.id!r} (also in {seen[module.id]})", path, 2)
-        seen[module.id] = path
+    files = module_files(root)
+    complete = True
+    for path in files:
+        module = read_module(path, audience_ids, stage_ids, findings, seen)
+        if module is None:
+            complete = False
+            continue
         modules.append(module)
-    if not modules:
-        raise ScormpackError("the course has no module files (*.md)", root)
+    if not files:
+        findings.error("the course has no module files (*.md)", root)
     modules.sort(key=lambda module: (module.order, module.id))
-    return modules
+    return modules, complete
 
 
 def _load_yaml(text: str) -> Any:
@@ -272,92 +459,178 @@ def _load_yaml(text: str) -> Any:
     return yaml.safe_load(text)
 
 
+def yaml_problem(error: yaml.YAMLError, front_text: str) -> tuple[str, int]:
+    """A YAML parser's complaint in words an author can act on, and its line."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark else 1
+    problem = getattr(error, "problem", None) or "invalid YAML"
+    source_line = front_text.split("\n")[line - 1] if 0 < line <= front_text.count("\n") + 1 else ""
+    if "\t" in problem or "'\\t'" in problem or (mark and "\t" in source_line[: mark.column + 1]):
+        return "malformed front matter: indent with spaces, not tabs", line
+    if "mapping values are not allowed" in problem:
+        return (
+            "malformed front matter: a value holds ': ' (a colon and a space); put the value in quotes, "
+            "as in title: \"Part 2: the field\"",
+            line,
+        )
+    if "found character '@'" in problem or "found character '`'" in problem:
+        return f"malformed front matter: {problem}; put the value in quotes", line
+    return f"malformed front matter: {problem}", line
+
+
 def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Module:
-    text = read_text(path)
+    """One module file, alone; raises one ScormpackError naming every error in it."""
+    findings = Findings()
+    module = read_module(path, audience_ids, stage_ids, findings)
+    findings.raise_errors()
+    assert module is not None
+    return module
+
+
+def read_module(
+    path: Path,
+    audience_ids: set[str] | None,
+    stage_ids: set[str] | None,
+    findings: Findings,
+    seen_ids: dict[str, Path] | None = None,
+) -> Module | None:
+    """One module file; None when it has errors (recorded in findings).
+
+    seen_ids: the ids of the module files read before (id -> file), to report a duplicate once, where it is.
+
+    audience_ids and stage_ids are None when course.toml could not be read:
+    the file's own problems are still found.
+    """
+    errors_before = len(findings.errors)
+    try:
+        text = read_text(path)
+    except ScormpackError as error:
+        findings.record(error)
+        return None
     handler = frontmatter.YAMLHandler()
     if not handler.detect(text):
-        raise ScormpackError("a module starts with YAML front matter between '---' lines", path, 1)
+        findings.error(f"a module starts with YAML front matter between '---' lines ({NOT_A_MODULE_RULE})", path, 1)
+        return None
     try:
         front_text, body = handler.split(text)
     except ValueError:
-        raise ScormpackError("front matter is not closed with a '---' line", path, 1) from None
+        findings.error("front matter is not closed with a '---' line", path, 1)
+        return None
     try:
         meta = _load_yaml(front_text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ScormpackError(f"malformed front matter: {problem}", path, mark.line + 1 if mark else 1) from None
-    if not isinstance(meta, dict):
-        raise ScormpackError("front matter must be a mapping of keys to values", path, 2)
+        message, line = yaml_problem(error, front_text)
+        findings.error(message, path, line)
+        meta = None
+    except RecursionError:
+        findings.error("malformed front matter: nested too deeply", path, 2)
+        meta = None
+    if meta is not None and not isinstance(meta, dict):
+        findings.error("front matter must be a mapping of keys to values, one 'key: value' per line", path, 2)
+        meta = None
     # The body is the tail of the file's text: count the lines before it.
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    fields = _FrontMatter(meta, path, front_text)
-
-    module_id = fields.identifier("id")
-    if module_id in RESERVED_MODULE_IDS:
-        raise ScormpackError(
-            f"module id {module_id!r} is reserved for the package's own files; choose another", path, fields.line_of("id")
-        )
-    audiences = fields.ids("audiences", audience_ids, "audience")
-    stages = fields.ids("stages", stage_ids, "stage")
-    quiz_settings = fields.quiz_settings()
-    duration = fields.get("duration", int, default=0)
-    if duration < 0:
-        raise ScormpackError("duration must be a positive number of minutes", path, fields.line_of("duration"))
+    fields = _FrontMatter(meta or {}, path, front_text, findings)
+    if meta is not None:
+        fields.check_keys(MODULE_KEYS)
+        module_id = fields.identifier("id")
+        if module_id in RESERVED_MODULE_IDS:
+            fields.error(f"module id {module_id!r} is reserved for the package's own files; choose another", "id")
+        elif module_id is not None and seen_ids is not None:
+            if module_id in seen_ids:
+                fields.error(f"duplicate module id {module_id!r} (also in {seen_ids[module_id]})", "id")
+            else:
+                seen_ids[module_id] = path
+        audiences = fields.ids("audiences", audience_ids, "audience")
+        stages = fields.ids("stages", stage_ids, "stage")
+        quiz_settings = fields.quiz_settings()
+        duration = fields.get("duration", int, default=0)
+        if duration is not None and duration < 0:
+            fields.error("duration must be a positive number of minutes", "duration")
+        title = fields.get("title", str, required=True)
+        order = fields.get("order", (int, float), default=0)
+        objectives = fields.string_list("objectives")
+        source = fields.get("source", str, default="")
+        links = fields.links()
+    else:
+        quiz_settings = None
 
     lines = body.split("\n")
-    for block in find_blocks(lines, path, body_line):
-        opening_line = body_line + block.start
-        if block.name == "only":
-            condition = parse_condition(block.args, path, opening_line)
-            for values, known, what in ((condition.audiences, audience_ids, "audience"), (condition.stages, stage_ids, "stage")):
-                for value in values or ():
-                    if value not in known:
-                        raise ScormpackError(f"unknown {what} {value!r} in '::: only'", path, opening_line)
-        elif block.name != "quiz":
-            raise ScormpackError(f"unknown block '::: {block.name}' (expected 'only' or 'quiz')", path, opening_line)
-    lines, quiz = extract_quiz(lines, path, body_line, quiz_settings or QuizSettings())
+    quiz = None
+    try:
+        for block in find_blocks(lines, path, body_line):
+            opening_line = body_line + block.start
+            if block.name == "only":
+                condition = parse_condition(block.args, path, opening_line)
+                for values, known, what in ((condition.audiences, audience_ids, "audience"), (condition.stages, stage_ids, "stage")):
+                    for value in values or ():
+                        if known is not None and value not in known:
+                            findings.error(f"unknown {what} {value!r} in '::: only'{known_ids(value, known, what)}", path, opening_line)
+            elif block.name != "quiz":
+                findings.error(f"unknown block '::: {block.name}' (expected 'only' or 'quiz')", path, opening_line)
+        lines, quiz = extract_quiz(lines, path, body_line, quiz_settings or QuizSettings())
+    except ScormpackError as error:
+        findings.record(error)
+    if meta is None or len(findings.errors) > errors_before:
+        return None
     if quiz_settings is not None and quiz is None:
-        raise ScormpackError("front matter has quiz settings but the module has no '::: quiz' block", path, fields.line_of("quiz"))
+        fields.error("front matter has quiz settings but the module has no '::: quiz' block", "quiz")
+        return None
 
     return Module(
         id=module_id,
-        title=fields.get("title", str, required=True),
-        order=fields.get("order", (int, float), default=0),
+        title=title,
+        order=order,
         audiences=audiences,
         stages=stages,
         duration_minutes=duration,
-        objectives=fields.string_list("objectives"),
-        source_reference=fields.get("source", str, default=""),
+        objectives=objectives,
+        source_reference=source,
         path=path,
         body="\n".join(lines),
         body_line=body_line,
         quiz=quiz,
-        links=fields.links(),
+        links=links,
+        id_line=fields.line_of("id"),
     )
 
 
 class _FrontMatter(_Table):
-    def __init__(self, data: dict, path: Path, front_text: str):
-        super().__init__(data, path, front_text, "front matter", 1)
+    def __init__(self, data: dict, path: Path, front_text: str, findings: Findings):
+        # Front matter text starts on the file's second line (after '---').
+        # front_text starts with the newline after the opening '---': its line numbers are the file's.
+        super().__init__(data, path, front_text, "", 1, findings)
 
     def line_of(self, key: str) -> int:
         return key_line(self.text, key, default=1)
 
-    def ids(self, key: str, known: set[str], what: str) -> list[str]:
-        value = self.data.get(key, [ALL])
+    def check_keys(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                self.error(f"unknown key {key!r} in the front matter{did_you_mean(str(key), known)}", str(key))
+
+    def ids(self, key: str, known: set[str] | None, what: str) -> list[str]:
+        if key not in self.data:
+            if known is not None and len(known) > 1:
+                self.error(
+                    f"the front matter names no {key}: list the {what}s this module is for, "
+                    f"or write '{key}: all' for every {what} ({', '.join(sorted(known))})"
+                )
+            return [ALL]
+        value = self.data[key]
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ScormpackError(f"{key} must be a list of {what} ids", self.path, self.line_of(key))
+        if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
+            self.error(f"{key} must be a list of {what} ids, or all", key)
+            return [ALL]
         for item in value:
-            if item != ALL and item not in known:
-                raise ScormpackError(f"unknown {what} {item!r}", self.path, self.line_of(key))
+            if known is not None and item != ALL and item not in known:
+                self.error(f"unknown {what} {item!r}{known_ids(item, known, what)}", key)
         return value
 
     def links(self) -> list[WebLink]:
         """`links:` entries, each a mapping with a title and an absolute http(s) url."""
-        value = self.get("links", list, default=[])
+        value = self.get("links", list, default=[]) or []
         links = []
         for entry in value:
             line = self.line_of("links")
@@ -365,30 +638,45 @@ class _FrontMatter(_Table):
             if isinstance(url_text, str) and url_text and url_text in self.text:
                 line = self.text.count("\n", 0, self.text.index(url_text)) + 1
             if not isinstance(entry, dict) or set(entry) - {"title", "url"}:
-                raise ScormpackError("each entry of links must have only a title and a url", self.path, line)
+                self.findings.error("each entry of links must have only a title and a url", self.path, line)
+                continue
             title, url = entry.get("title"), entry.get("url")
             if not isinstance(title, str) or not title.strip():
-                raise ScormpackError("a links entry needs a non-empty title", self.path, line)
+                self.findings.error("a links entry needs a non-empty title", self.path, line)
+                continue
             parts = urlsplit(url) if isinstance(url, str) else None
             if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-                raise ScormpackError(f"links: {url!r} is not an absolute http or https URL", self.path, line)
+                self.findings.error(f"links: {url!r} is not an absolute http or https URL", self.path, line)
+                continue
             links.append(WebLink(title.strip(), url))
         return links
 
     def quiz_settings(self) -> QuizSettings | None:
         if "quiz" not in self.data:
             return None
-        table = _Table(self.get("quiz", dict), self.path, self.text, "quiz", self.line_of("quiz"))
-        table.line_of = lambda key: key_line(self.text, key, default=self.line_of("quiz"))  # type: ignore[method-assign]
+        data = self.data["quiz"]
+        if not isinstance(data, dict):
+            self.error(
+                "quiz must be a table of settings, one per line below it, like\n  quiz:\n    pass_mark: 80\n"
+                "(leave it out for the defaults; the questions go in a '::: quiz' block)",
+                "quiz",
+            )
+            return QuizSettings()
+        quiz_line = self.line_of("quiz")
+        table = _Table(data, self.path, self.text, "quiz", quiz_line, self.findings)
+        table.line_of = lambda key: key_line(self.text, key, default=quiz_line)  # type: ignore[method-assign]
+        for key in data:
+            if key not in QUIZ_KEYS:
+                table.error(f"unknown quiz setting {key!r}{did_you_mean(str(key), QUIZ_KEYS)}", str(key))
         pass_mark = table.get("pass_mark", (int, float), default=80)
-        if not 0 <= pass_mark <= 100:
-            raise ScormpackError("quiz.pass_mark must be a percentage from 0 to 100", self.path, table.line_of("pass_mark"))
+        if pass_mark is not None and not 0 <= pass_mark <= 100:
+            table.error("quiz.pass_mark must be a percentage from 0 to 100", "pass_mark")
         attempts = table.get("attempts", int, default=0)
-        if attempts < 0:
-            raise ScormpackError("quiz.attempts must be 0 (unlimited) or more", self.path, table.line_of("attempts"))
+        if attempts is not None and attempts < 0:
+            table.error("quiz.attempts must be 0 (unlimited) or more", "attempts")
         return QuizSettings(
-            pass_mark=float(pass_mark),
-            attempts=attempts,
+            pass_mark=float(pass_mark or 0),
+            attempts=attempts or 0,
             required=table.get("required", bool, default=True),
             shuffle=table.get("shuffle", bool, default=False),
         )

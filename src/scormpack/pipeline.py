@@ -45,7 +45,7 @@ from .cache import (
     write_atomic,
 )
 from .course import Bundle, Course, Module
-from .errors import ScormpackError
+from .errors import Finding, Findings, ScormpackError, count_words
 from .loader import COURSE_FILE, load_course
 from .package import entry_timestamp, write_package
 from .render import render_bundle, render_modules
@@ -132,7 +132,7 @@ class StrictFailure(ScormpackError):
     """A build that warned, run with --strict: nothing was written."""
 
     def __init__(self, warnings: list[str], what: str = "the build"):
-        super().__init__(f"--strict: {what} gave {len(warnings)} warning(s); nothing was written")
+        super().__init__(f"--strict: {what} gave {count_words(len(warnings), 'warning')}; nothing was written")
         self.warnings = warnings
 
 
@@ -158,22 +158,9 @@ def shard_slice(matrix: list[MatrixEntry], index: int, count: int) -> list[Matri
     return ordered[(index - 1) * len(ordered) // count : index * len(ordered) // count]
 
 
-def lint_findings(course_dir: Path) -> list[str]:
-    """The linter's findings on the course (scormpack.lint), files named relative to the course directory."""
-    try:
-        from .lint import lint_course
-    except ImportError:  # a scormpack without the linter
-        return []
-    root = Path(course_dir).resolve()
-    shown = []
-    for finding in lint_course(Path(course_dir)):
-        path = Path(finding.path)
-        try:
-            path_text = path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            path_text = str(path)
-        shown.append(f"{path_text}:{finding.line}: {finding.severity}: {finding.message}")
-    return shown
+def reading_warnings(course: Course) -> list[str]:
+    """What reading the sources warned about (loader.read_course), files named relative to the course directory."""
+    return [relative_warning(ScormpackError(f.message, f.path, f.line), course.root) for f in course.findings if f.severity == "warning"]
 
 
 def relative_warning(warning: ScormpackError | object, root: Path) -> str:
@@ -195,7 +182,7 @@ class InputKeys:
         self.course = course
         self.files = files
         self.root = course.root.resolve()
-        course_data = [repr(getattr(course, f.name)) for f in fields(course) if f.name not in ("modules", "bundles")]
+        course_data = [repr(getattr(course, f.name)) for f in fields(course) if f.name not in ("modules", "bundles", "findings")]
         self.course_key = digest_of(
             {
                 "tool": tool_fingerprint(),
@@ -265,7 +252,7 @@ class RenderTask:
 class RenderOutcome:
     modules_rendered: int = 0
     modules_reused: int = 0
-    error: tuple[str, str | None, int | None] | None = None
+    error: list[Finding] | None = None
 
 
 @dataclass
@@ -274,7 +261,7 @@ class GroupOutcome:
     media: list[str] = field(default_factory=list)  # course files the packages hold
     modules_rendered: int = 0
     modules_reused: int = 0
-    error: tuple[str, str | None, int | None] | None = None  # a ScormpackError, which does not pickle whole
+    error: list[Finding] | None = None  # a ScormpackError's findings (the error does not pickle whole)
 
 
 _worker_course: Course | None = None
@@ -285,8 +272,8 @@ def _init_worker(course: Course) -> None:
     _worker_course = course
 
 
-def _error_tuple(error: ScormpackError) -> tuple[str, str | None, int | None]:
-    return (error.message, None if error.path is None else str(error.path), error.line)
+def _error_tuple(error: ScormpackError) -> list[Finding]:
+    return error.findings
 
 
 def _module_caches(keys: dict[str, dict[str, str]], cache_in: dict[str, str | None]) -> dict[str, ModuleCache]:
@@ -445,8 +432,7 @@ def run_pipeline(
     targets = {target.name: target for target in select_targets(course, target_names)}
     matrix = sorted(MatrixEntry(bundle, target) for bundle in bundles for target in targets)
     selected = shard_slice(matrix, *shard) if shard else matrix
-    # The linter reads every source again: it runs when its findings can fail the build.
-    lint = lint_findings(course.root) if strict else []
+    lint = reading_warnings(course)
     out_dir = Path(out_dir)
     cache = BuildCache(out_dir / CACHE_DIR_NAME, enabled=use_cache)
     keys = InputKeys(course, cache.files)
@@ -492,8 +478,10 @@ def run_pipeline(
             failures = [part.error for part in parts if part.error is not None]
             failures += [outcome.error for outcome in outcomes if outcome.error is not None]
             if failures:
-                message, path, line = min(failures, key=lambda error: (str(error[1]), error[2] or 0, error[0]))
-                raise ScormpackError(message, path, line)
+                every = Findings()
+                for failure in failures:
+                    every.extend(failure)
+                every.raise_errors()
             for work in [*parts, *outcomes]:
                 stats.modules_rendered += work.modules_rendered
                 stats.modules_reused += work.modules_reused

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .course import Bundle, Course, Module, Question, Quiz, QuizSettings
 from .errors import ScormpackError
 from .markdown_ext.blocks import CODE_FENCE
+from .markdown_ext.checks import check_anchors
 from .markdown_ext.conditional import filter_passages
 from .markdown_ext.links import LinkContext, LinkExtension
 from .messages import Messages, messages_for
@@ -295,7 +296,9 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
         link_modules=link_modules,
     )
     pages = []
-    for index, (title, line, body) in enumerate(split_pages(kept, module.body_line, module.title)):
+    page_sources = split_pages(kept, module.body_line, module.title)
+    context.name_pages([title for title, _, _ in page_sources])
+    for index, (title, line, body) in enumerate(page_sources):
         html_text = _markdown(context).convert("\n".join(body))
         if not html_text.strip():
             raise ScormpackError(f"page {title!r} is empty for bundle {bundle.id!r}", module.path, line)
@@ -303,6 +306,8 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     if not pages:
         raise ScormpackError(f"module {module.id!r} has no content for bundle {bundle.id!r}", module.path, module.body_line)
     quiz = _render_quiz(module.quiz, context) if module.quiz else None
+    context.raise_errors()
+    check_anchors(context, len(pages), quiz is not None)
     return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links)
 
 

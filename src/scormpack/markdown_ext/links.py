@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
-from ..errors import ScormpackError
+from ..errors import WARNING, Finding, ScormpackError
+from .checks import HeadingIds, PageChecks, heading_slug
 
 MEDIA_FOLDER = "shared/media"
 
@@ -37,12 +38,52 @@ class LinkContext:
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
     module_links: int = 0  # links to other modules of the bundle seen while rendering
     warnings: list[ScormpackError] = field(default_factory=list)
+    errors: list[ScormpackError] = field(default_factory=list)  # every bad reference, raised together (raise_errors)
+    element_ids: set[str] = field(default_factory=set)  # ids the module's pages hold so far (checks.py)
+    anchor_links: list[tuple[str, int]] = field(default_factory=list)  # in-page links: (id, line)
+    page_slugs: dict[str, str] = field(default_factory=dict)  # slug of a page title -> that page's anchor
+    _next_start: dict[str, int] = field(default_factory=dict, repr=False)
 
     def line_of(self, reference: str) -> int:
         for offset, line in enumerate(self.source_lines):
             if reference in line:
                 return self.first_line + offset
         return self.first_line
+
+    def locate(self, needle: str) -> int:
+        """The line of needle's next use, in document order (the second use of an image finds its second line)."""
+        start = self._next_start.get(needle, 0)
+        for index in range(start, len(self.source_lines)):
+            if needle and needle in self.source_lines[index]:
+                self._next_start[needle] = index + 1
+                return self.first_line + index
+        return self.line_of(needle)
+
+    def heading_line(self, text: str) -> int:
+        """The line of the heading whose text this is (an ATX '#' line, else the line above a setext underline)."""
+        for offset, line in enumerate(self.source_lines):
+            if text in line and line.lstrip().startswith("#"):
+                return self.first_line + offset
+        for offset, line in enumerate(self.source_lines[:-1]):
+            if text in line and self.source_lines[offset + 1].strip().strip("=-") == "" and self.source_lines[offset + 1].strip():
+                return self.first_line + offset
+        return self.line_of(text) if text else self.first_line
+
+    def name_pages(self, titles: list[str]) -> None:
+        """A page title's slug is an anchor too: `[see](#from-alpha-to-zulu)` goes to that page (page-N)."""
+        for number, title in enumerate(titles, start=1):
+            slug = heading_slug(title)
+            if slug not in self.page_slugs:
+                self.page_slugs[slug] = f"page-{number}"
+                self.element_ids.add(slug)
+
+    def raise_errors(self) -> None:
+        """Every bad reference of the module at once, with the module's warnings (lint shows both)."""
+        if not self.errors:
+            return
+        findings = [finding for error in self.errors for finding in error.findings]
+        findings += [Finding(w.path, w.line, WARNING, w.message) for w in self.warnings]
+        raise ScormpackError.of(findings)
 
 
 def resolve_reference(context: LinkContext, reference: str) -> tuple[Path, str] | None:
@@ -68,7 +109,7 @@ def resolve_reference(context: LinkContext, reference: str) -> tuple[Path, str] 
             f"{reference!r} points outside the course directory", context.module_path, context.line_of(reference)
         )
     if not target.is_file():
-        raise ScormpackError(f"{reference!r}: no such file", context.module_path, context.line_of(reference))
+        raise ScormpackError(f"{reference!r}: no such file{_other_case(target)}", context.module_path, context.line_of(reference))
     return target, parts.fragment
 
 
@@ -88,7 +129,11 @@ class LinkTreeprocessor(Treeprocessor):
         reference = element.get(attribute)
         if not reference:
             return
-        resolved = resolve_reference(self.context, reference)
+        try:
+            resolved = resolve_reference(self.context, reference)
+        except ScormpackError as error:
+            self.context.errors.append(error)
+            return
         if resolved is None:
             return
         target, fragment = resolved
@@ -123,4 +168,23 @@ class LinkExtension(Extension):
         self.context = context
 
     def extendMarkdown(self, md: Markdown) -> None:
+        md.treeprocessors.register(HeadingIds(md, self.context), "scormpack_heading_ids", 7)
+        md.treeprocessors.register(PageChecks(md, self.context), "scormpack_page_checks", 6)
         md.treeprocessors.register(LinkTreeprocessor(md, self.context), "scormpack_links", 5)
+
+
+def _other_case(target: Path) -> str:
+    """'; 'images/Map.png' exists, with other letter case' when it does: packages and LMS servers tell the case apart."""
+    path = Path("/")
+    for part in target.parts[1:]:
+        try:
+            names = {name.lower(): name for name in (entry.name for entry in path.iterdir())} if path.is_dir() else {}
+        except OSError:
+            return ""
+        name = part if (path / part).exists() else names.get(part.lower())
+        if name is None:
+            return ""
+        path = path / name
+    if path != target and path.is_file():
+        return f"; a file {path.name!r} exists with other letter case (package paths are case-sensitive: write it as named)"
+    return ""
