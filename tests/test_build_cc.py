@@ -495,7 +495,7 @@ Put the steps in order.
     for question, kind in (("match-signs", "matching"), ("order-steps", "ordering")):
         line = next(n for n, text in enumerate(lines, start=1) if f"id={question}" in text)
         expected = (
-            f"{source.name}:{line}: module 'first-minutes', question '{question}': {kind} questions have no "
+            f"{source.name}:{line}: warning: module 'first-minutes', question '{question}': {kind} questions have no "
             "Common Cartridge QTI profile"
         )
         assert expected in result.output
