@@ -15,6 +15,7 @@ from .errors import ERROR, NOTE, SEVERITIES, WARNING, ScormpackError, count_word
 from .loader import load_course
 from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
 from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
+from .preview import PREVIEWABLE
 from .targets import TARGETS
 from .lint import fails as lint_fails
 from .lint import lint_course
@@ -320,8 +321,8 @@ def init(directory: Path) -> None:
 @click.argument("course_dir", default="content", type=click.Path(path_type=Path))
 @click.option("-b", "--bundle", "bundle_id", help="Bundle id to preview (needed when the course has more than one).")
 @click.option(
-    "-t", "--target", "target_name", type=click.Choice(["scorm12", "scorm2004", "scorm2004-3rd"]),
-    help="Package to play (default: the course's first SCORM default target, else scorm12).",
+    "-t", "--target", "target_name", type=click.Choice(PREVIEWABLE),
+    help=f"Package to play (default: the course's first default target the player plays, else {PREVIEWABLE[0]}).",
 )
 @click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0: any free port).")
 def preview(course_dir: Path, bundle_id: str | None, target_name: str | None, port: int) -> None:

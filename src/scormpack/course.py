@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The course's settings file, at the root of the course directory.
+COURSE_FILE = "course.toml"
+
 ALL = "all"
 
 

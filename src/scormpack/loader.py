@@ -17,16 +17,15 @@ from urllib.parse import urlsplit
 import frontmatter
 import yaml
 
-from .course import ALL, Audience, Bundle, Course, Module, QuizSettings, Stage, WebLink
+from .course import ALL, COURSE_FILE, Audience, Bundle, Course, Module, QuizSettings, Stage, WebLink
 from .errors import Finding, Findings, ScormpackError, did_you_mean
 from .markdown_ext.blocks import find_blocks, parse_condition
 from .markdown_ext.quiz import extract_quiz
+from .targets import TARGETS
 
-COURSE_FILE = "course.toml"
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-KNOWN_TARGETS = ("scorm12", "scorm2004", "scorm2004-3rd", "cc11", "cc13")
 SEQUENCING_PRESETS = ("free", "linear")
 
 # Package folders and resources of that name exist in every package.
@@ -273,9 +272,9 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
         defaults.check_keys(keys["[defaults]"])
         targets = defaults.string_list("targets") or ["scorm12"]
         for target in targets:
-            if target not in KNOWN_TARGETS:
+            if target not in TARGETS:
                 defaults.error(
-                    f"[defaults].targets: unknown target {target!r}{known_ids(target, KNOWN_TARGETS, 'target')}", "targets"
+                    f"[defaults].targets: unknown target {target!r}{known_ids(target, list(TARGETS), 'target')}", "targets"
                 )
 
     if meta is None:

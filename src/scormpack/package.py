@@ -17,7 +17,6 @@ STORED_SUFFIXES = {
     ".zip", ".gz", ".bz2", ".xz", ".7z", ".woff", ".woff2", ".pdf", ".epub",
     ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".imscc",
 }
-FIRST_ENTRIES = ("imsmanifest.xml",)
 CHUNK = 1024 * 1024
 
 
@@ -28,12 +27,13 @@ def entry_timestamp() -> tuple[int, int, int, int, int, int]:
     return time.gmtime(epoch)[:6]
 
 
-def entry_order(name: str) -> tuple[int, str]:
-    return (0 if name in FIRST_ENTRIES else 1, name)
+def entry_order(entries: dict, first: tuple[str, ...] = ()) -> list[str]:
+    """The entries' names as the zip holds them: `first` (the manifest) first, then the rest sorted."""
+    return [name for name in first if name in entries] + sorted(name for name in entries if name not in first)
 
 
-def write_package(destination: Path, entries: dict[str, bytes | Path]) -> None:
-    """Write entries (zip path -> content or source file) to destination, atomically.
+def write_package(destination: Path, entries: dict[str, bytes | Path], first: tuple[str, ...] = ()) -> None:
+    """Write entries (zip path -> content or source file) to destination, atomically; `first` lead.
 
     The zip is written beside the destination and renamed over it only when
     complete, so a failed build never leaves a partial file nor removes the
@@ -45,7 +45,7 @@ def write_package(destination: Path, entries: dict[str, bytes | Path]) -> None:
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
-            for name in sorted(entries, key=entry_order):
+            for name in entry_order(entries, first):
                 _check_name(name)
                 info = zipfile.ZipInfo(name, date_time=timestamp)
                 info.external_attr = 0o100644 << 16

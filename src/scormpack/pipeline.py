@@ -322,7 +322,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
             sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
             media.update(str(source) for source in sources if source.is_relative_to(root))
             path = Path(task.staging) / target.package_name(course, bundle)
-            write_package(path, entries)
+            write_package(path, entries, first=(plan.manifest_name,))
             warnings = [relative_warning(w, root) for w in plan.warnings]
             warnings += [f"{f.where}: {f.message}" for f in findings if f.severity == "warning"]
             outcome.records.append(

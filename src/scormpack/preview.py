@@ -37,14 +37,16 @@ from .errors import ScormpackError
 from .loader import load_course
 from .package import write_package
 from .render import STATIC_DIR, render_bundle
-from .targets import TARGETS
+from .targets import TARGETS, target_names
 from .validate.manifest import read_manifest
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PLAYER_DIR = Path(__file__).parent / "player"
-# The targets with a runtime API to play; Common Cartridge has none.
-PREVIEWABLE = tuple(name for name in ("scorm12", "scorm2004", "scorm2004-3rd") if name in TARGETS)
+# The runtime APIs the player's recording LMS (static/lms_api.js) implements, and
+# so the registered targets it can play (Target.runtime; Common Cartridge has none).
+PLAYER_RUNTIMES = ("scorm12", "scorm2004")
+PREVIEWABLE = target_names(runtimes=PLAYER_RUNTIMES)
 PREFIX_PACKAGE = "/package/"
 PREFIX_PLAYER = "/__preview/"
 # Files of the player itself, by URL name.
@@ -191,7 +193,7 @@ def default_target(course: Course) -> str:
     for name in course.default_targets:
         if name in PREVIEWABLE:
             return name
-    return "scorm12"
+    return PREVIEWABLE[0]
 
 
 def source_snapshot(course_dir: Path) -> dict[str, tuple[int, int]]:
@@ -266,13 +268,13 @@ class Preview:
         plan, findings = plan_package(course, bundle, target, rendered)
         assert self._workdir is not None
         path = Path(self._workdir.name) / target.package_name(course, bundle)
-        write_package(path, plan.all_entries())
+        write_package(path, plan.all_entries(), first=(plan.manifest_name,))
         files = read_package(path)
         path.unlink()
         warnings = [str(w) for w in plan.warnings] + [str(f) for f in findings if f.severity == "warning"]
         number = (self.current.number + 1) if self.current else 1
         return PreviewBuild(
-            number, course, bundle.id, target.name, files, read_outline(files["imsmanifest.xml"]), warnings, time.time()
+            number, course, bundle.id, target.name, files, read_outline(files[plan.manifest_name]), warnings, time.time()
         )
 
     def rebuild(self, raise_errors: bool = False) -> bool:

@@ -1,4 +1,4 @@
-"""What every target shares: the package plan it produces and manifest helpers."""
+"""What every target shares: what a target declares, the package plan it produces and manifest helpers."""
 from __future__ import annotations
 
 import re
@@ -13,6 +13,8 @@ from ..render import RenderedBundle
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# IMS Content Packaging's manifest name, which SCORM and Common Cartridge both use.
+MANIFEST_NAME = "imsmanifest.xml"
 
 
 @dataclass
@@ -24,21 +26,48 @@ class PackagePlan:
     schema_set: str  # our schema set the manifest must satisfy
     extra_documents: dict[str, str] = field(default_factory=dict)  # zip path of an XML entry -> its schema set
     warnings: list[ScormpackError] = field(default_factory=list)
+    manifest_name: str = MANIFEST_NAME  # the manifest's zip path: the package's first entry
 
     def all_entries(self) -> dict[str, bytes | Path]:
-        return {"imsmanifest.xml": manifest_bytes(self.manifest), **self.entries}
+        return {self.manifest_name: manifest_bytes(self.manifest), **self.entries}
+
+
+@dataclass
+class WrappedFolder:
+    """An HTML folder made by another tool, as `scormpack wrap` packages it: one launchable item."""
+
+    identifier: str
+    title: str
+    version: str
+    language: str
+    launch: str  # zip path of the page to open
+    files: dict[str, Path]  # zip path -> file, every file of the folder
 
 
 class Target:
-    """One output format. Subclasses set the class attributes and implement plan()."""
+    """One output format, registered by name in targets/__init__.py.
 
-    name: str = ""
+    A subclass declares what the rest of scormpack needs to know about the
+    format (the class attributes below) and turns a rendered bundle into a
+    package plan; nothing outside its module spells the format's names.
+    """
+
+    name: str = ""  # the name in `--target`, `[defaults] targets` and package file names
     description: str = ""
-    suffix: str = ".zip"
-    layout: str = "sco"
+    manifest_name: str = MANIFEST_NAME
+    suffix: str = ".zip"  # the package file's extension
+    schema_set: str = ""  # schemas.SCHEMA_SETS entry its manifest must satisfy
+    standard: str = ""  # the standard `scormpack validate` detects in its packages
+    layout: str = "sco"  # what it needs from the rendered bundle: render.LAYOUTS ("sco" or "paged")
+    runtime: str | None = None  # the LMS API its pages call ("scorm12", "scorm2004"), None when they call none
+    wraps_folders: bool = False  # whether `scormpack wrap` can package an HTML folder in this format
 
     def plan(self, rendered: RenderedBundle) -> PackagePlan:
         raise NotImplementedError
+
+    def plan_folder(self, folder: WrappedFolder) -> PackagePlan:
+        """The package of an existing HTML folder (when wraps_folders): its manifest and every file."""
+        raise NotImplementedError(f"{self.name} does not wrap folders")
 
     def package_name(self, course: Course, bundle: Bundle) -> str:
         return f"{course.id}-{course.version}-{bundle.id}-{self.name}{self.suffix}"

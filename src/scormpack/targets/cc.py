@@ -33,7 +33,7 @@ from lxml import etree
 from ..course import WebLink
 from ..errors import ScormpackError
 from ..render import CONTENTS_FILE, INTRODUCTION_FILE, RenderedBundle, page_filename
-from .base import XSI, PackagePlan, Target, manifest_bytes, sub, xml_id
+from .base import XSI, PackagePlan, Target, WrappedFolder, manifest_bytes, sub, xml_id
 from .qti import build_assessment
 
 ASSESSMENT_FILE = "knowledge-check.xml"
@@ -82,11 +82,14 @@ CC13 = CartridgeVersion("cc13", "Common Cartridge 1.3", "1.3.0", "v1p3")
 class CommonCartridgeTarget(Target):
     suffix = ".imscc"
     layout = "paged"
+    wraps_folders = True
 
     def __init__(self, version: CartridgeVersion):
         self.version = version
         self.name = version.name
         self.description = f"IMS {version.label}"
+        self.schema_set = version.name
+        self.standard = version.name
 
     def plan(self, rendered: RenderedBundle) -> PackagePlan:
         version = self.version
@@ -180,10 +183,14 @@ class CommonCartridgeTarget(Target):
         return PackagePlan(
             manifest=root,
             entries=entries,
-            schema_set=version.name,
+            schema_set=self.schema_set,
             extra_documents=extra_documents,
             warnings=warnings,
+            manifest_name=self.manifest_name,
         )
+
+    def plan_folder(self, folder: WrappedFolder) -> PackagePlan:
+        return PackagePlan(folder_manifest(folder, self.version), dict(folder.files), self.schema_set, manifest_name=self.manifest_name)
 
     def _metadata(self, metadata: etree._Element, rendered: RenderedBundle) -> None:
         """schema, schemaversion and the cartridge's LOM (manifest profile)."""
@@ -222,3 +229,41 @@ class CommonCartridgeTarget(Target):
         sub(root, f"{{{namespace}}}title", link.title)
         sub(root, f"{{{namespace}}}url", href=link.url)
         return root
+
+
+def folder_manifest(folder: WrappedFolder, version: CartridgeVersion) -> etree._Element:
+    """A cartridge whose one web-content resource launches folder.launch and lists every file."""
+
+    def cp(tag: str) -> str:
+        return f"{{{version.cp}}}{tag}"
+
+    def lom(tag: str) -> str:
+        return f"{{{version.lom}}}{tag}"
+
+    identifier = folder.identifier
+    # The CC namespace first: Moodle looks for it in the manifest's first bytes.
+    root = etree.Element(
+        cp("manifest"), nsmap={None: version.cp, "lomimscc": version.lom, "xsi": XSI}, identifier=xml_id("MANIFEST", identifier)
+    )
+    root.set(f"{{{XSI}}}schemaLocation", version.schema_locations)
+    metadata = sub(root, cp("metadata"))
+    sub(metadata, cp("schema"), "IMS Common Cartridge")
+    sub(metadata, cp("schemaversion"), version.schemaversion)
+    general = sub(sub(metadata, lom("lom")), lom("general"))
+    sub(sub(general, lom("title")), lom("string"), folder.title, language=folder.language)
+    sub(general, lom("language"), folder.language)
+    organization = sub(
+        sub(root, cp("organizations")), cp("organization"), identifier=xml_id("ORG", identifier), structure="rooted-hierarchy"
+    )
+    # Moodle makes a course section of each child of the root item: a folder item holds the page.
+    top = sub(organization, cp("item"), identifier=xml_id("ROOT", identifier))
+    folder_item = sub(top, cp("item"), identifier=xml_id("FOLDER", identifier))
+    sub(folder_item, cp("title"), folder.title)
+    item = sub(folder_item, cp("item"), identifier=xml_id("ITEM", identifier), identifierref=xml_id("RES", identifier))
+    sub(item, cp("title"), folder.title)
+    resource = sub(
+        sub(root, cp("resources")), cp("resource"), identifier=xml_id("RES", identifier), type="webcontent", href=folder.launch
+    )
+    for name in folder.files:
+        sub(resource, cp("file"), href=name)
+    return root

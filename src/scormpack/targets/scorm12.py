@@ -1,12 +1,14 @@
 """SCORM 1.2: IMS Content Packaging 1.1.2 with the ADL adlcp extensions, one SCO per module."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from lxml import etree
 
 from .. import schemas
 from ..course import Module
 from ..render import RenderedBundle, RenderedModule
-from .base import XML_LANG, XSI, PackagePlan, Target, control_files, manifest_bytes, sub, xml_id
+from .base import XML_LANG, XSI, PackagePlan, Target, WrappedFolder, control_files, manifest_bytes, sub, xml_id
 
 IMSCP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
@@ -72,10 +74,58 @@ def add_organization(root: etree._Element, cp, rendered: RenderedBundle, extend_
     return organization, course_item
 
 
+def single_sco_manifest(
+    folder: WrappedFolder,
+    control: dict[str, Path],
+    *,
+    namespace: str,
+    nsmap: dict,
+    schema_locations: str,
+    schemaversion: str,
+    scorm_type: str,
+) -> etree._Element:
+    """A SCORM manifest (1.2 or 2004) with one SCO launching folder.launch and listing every file."""
+
+    def cp(tag: str) -> str:
+        return f"{{{namespace}}}{tag}"
+
+    identifier = folder.identifier
+    root = etree.Element(cp("manifest"), nsmap=nsmap, identifier=xml_id("MANIFEST", identifier), version=folder.version)
+    root.set(f"{{{XSI}}}schemaLocation", schema_locations)
+    metadata = sub(root, cp("metadata"))
+    sub(metadata, cp("schema"), "ADL SCORM")
+    sub(metadata, cp("schemaversion"), schemaversion)
+    organization_id = xml_id("ORG", identifier)
+    organization = sub(sub(root, cp("organizations"), default=organization_id), cp("organization"), identifier=organization_id)
+    sub(organization, cp("title"), folder.title)
+    item = sub(
+        organization,
+        cp("item"),
+        identifier=xml_id("ITEM", identifier),
+        identifierref=xml_id("RES", identifier),
+        isvisible="true",
+    )
+    sub(item, cp("title"), folder.title)
+    resources = sub(root, cp("resources"))
+    resource = sub(resources, cp("resource"), identifier=xml_id("RES", identifier), type="webcontent", href=folder.launch)
+    resource.set(scorm_type, "sco")
+    for name in folder.files:
+        sub(resource, cp("file"), href=name)
+    description = sub(resources, cp("resource"), identifier=xml_id("RES", "package-description"), type="webcontent")
+    description.set(scorm_type, "asset")
+    for name in control:
+        sub(description, cp("file"), href=name)
+    return root
+
+
 class Scorm12Target(Target):
     name = "scorm12"
     description = "SCORM 1.2"
+    schema_set = "scorm12"
+    standard = "scorm12"
     layout = "sco"
+    runtime = "scorm12"
+    wraps_folders = True
 
     @staticmethod
     def extend_item(item: etree._Element, module: Module) -> None:
@@ -108,10 +158,24 @@ class Scorm12Target(Target):
         return PackagePlan(
             manifest=root,
             entries=entries,
-            schema_set="scorm12",
+            schema_set=self.schema_set,
             extra_documents={METADATA_FILE: "scorm12-lom"},
             warnings=list(rendered.warnings),
+            manifest_name=self.manifest_name,
         )
+
+    def plan_folder(self, folder: WrappedFolder) -> PackagePlan:
+        control = control_files(schemas.schema_files(self.schema_set))
+        manifest = single_sco_manifest(
+            folder,
+            control,
+            namespace=IMSCP,
+            nsmap={None: IMSCP, "adlcp": ADLCP, "xsi": XSI},
+            schema_locations=f"{IMSCP} imscp_rootv1p1p2.xsd {ADLCP} adlcp_rootv1p2.xsd",
+            schemaversion="1.2",
+            scorm_type=f"{{{ADLCP}}}scormtype",
+        )
+        return PackagePlan(manifest, {**folder.files, **control}, self.schema_set, manifest_name=self.manifest_name)
 
 
 def _percent(value: float) -> str:

@@ -23,12 +23,11 @@ from decimal import Decimal
 from lxml import etree
 
 from .. import schemas
-from ..course import Course, Module
+from ..course import COURSE_FILE, Course, Module
 from ..errors import ScormpackError
-from ..loader import COURSE_FILE
 from ..render import RenderedBundle
-from .base import XSI, PackagePlan, Target, control_files, sub, xml_id
-from .scorm12 import add_organization, add_resources
+from .base import XSI, PackagePlan, Target, WrappedFolder, control_files, sub, xml_id
+from .scorm12 import add_organization, add_resources, single_sco_manifest
 
 IMSCP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
@@ -67,11 +66,15 @@ class Scorm2004Target(Target):
     name = "scorm2004"
     description = "SCORM 2004 4th Edition"
     schema_version = "2004 4th Edition"
+    schema_set = "scorm2004"
+    standard = "scorm2004"
     layout = "sco"
+    runtime = "scorm2004"
+    wraps_folders = True
 
     def plan(self, rendered: RenderedBundle) -> PackagePlan:
         course, bundle = rendered.course, rendered.bundle
-        control = control_files(schemas.schema_files("scorm2004"))
+        control = control_files(schemas.schema_files(self.schema_set))
         root = etree.Element(
             cp("manifest"),
             nsmap=NSMAP,
@@ -108,7 +111,22 @@ class Scorm2004Target(Target):
                     course.root / COURSE_FILE,
                 )
             )
-        return PackagePlan(manifest=root, entries=entries, schema_set="scorm2004", warnings=warnings)
+        return PackagePlan(
+            manifest=root, entries=entries, schema_set=self.schema_set, warnings=warnings, manifest_name=self.manifest_name
+        )
+
+    def plan_folder(self, folder: WrappedFolder) -> PackagePlan:
+        control = control_files(schemas.schema_files(self.schema_set))
+        manifest = single_sco_manifest(
+            folder,
+            control,
+            namespace=IMSCP,
+            nsmap=NSMAP,
+            schema_locations=" ".join(f"{ns} {file}" for ns, file in SCHEMA_LOCATIONS),
+            schemaversion=self.schema_version,
+            scorm_type=f"{{{ADLCP}}}scormType",
+        )
+        return PackagePlan(manifest, {**folder.files, **control}, self.schema_set, manifest_name=self.manifest_name)
 
 
 class Scorm2004ThirdEditionTarget(Scorm2004Target):

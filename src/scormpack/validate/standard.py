@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from .. import schemas
+from ..targets import manifest_schema_sets
 from .archive import PackageReadError
 from .manifest import CC_STANDARDS, NS, PackageView, is_url, schemaversion_of, split_reference
 from .report import SCORM2004_EDITIONS, STANDARD_NAMES, Report, describe_standard, where_of
@@ -20,7 +21,7 @@ CC_SCHEMAVERSIONS = {"cc10": "1.0.0", "cc11": "1.1.0", "cc12": "1.2.0", "cc13": 
 # Our schema set for each standard's manifest. SCORM 2004 2nd and 3rd Edition
 # manifests are checked with the 4th Edition schemas (a note says so); there
 # is no set for CC 1.0 or 1.2, whose manifests get the integrity checks only.
-MANIFEST_SCHEMA_SETS = {"scorm12": "scorm12", "scorm2004": "scorm2004", "cc11": "cc11", "cc13": "cc13"}
+MANIFEST_SCHEMA_SETS = manifest_schema_sets()  # from the target registry: {"scorm12": "scorm12", ...}
 
 # Common Cartridge resource types whose file is an XML document of its own, and
 # the root element each must have.
