@@ -73,9 +73,13 @@ def test_internal_actors_bundle_holds_exactly_its_modules(course):
 
 
 def test_humanitarian_bundle_holds_exactly_its_modules(course):
-    assert module_ids(course, "humanitarian-generic") == [
+    assert module_ids(course, "humanitarian-generic") == ["why-coherence", "your-place", "references"]
+    assert module_ids(course, "humanitarian-pre-deployment") == [
         "why-coherence", "peacebuilding-system", "integrated-missions", "comprehensive-approach",
         "humanitarian-action", "internal-actors", "your-place", "glossary", "references",
+    ]
+    assert module_ids(course, "humanitarian-induction") == [
+        "integrated-missions", "humanitarian-action", "mission-insert", "glossary", "references",
     ]
 
 
@@ -87,9 +91,9 @@ def test_bundles_keep_course_order(course):
 
 
 def test_humanitarian_module_speaks_to_each_audience_in_its_own_passage(course):
-    humanitarian = page_text(course, "humanitarian-generic", "humanitarian-action")
-    peacekeeper = page_text(course, "un-personnel-generic", "humanitarian-action")
-    regional = page_text(course, "regional-personnel-generic", "humanitarian-action")
+    humanitarian = page_text(course, "humanitarian-pre-deployment", "humanitarian-action")
+    peacekeeper = page_text(course, "un-personnel-pre-deployment", "humanitarian-action")
+    regional = page_text(course, "regional-personnel-pre-deployment", "humanitarian-action")
     assert "As a humanitarian worker" in humanitarian
     assert "As a humanitarian worker" not in peacekeeper
     assert "As a member of a peace operation" in peacekeeper
@@ -100,6 +104,6 @@ def test_humanitarian_module_speaks_to_each_audience_in_its_own_passage(course):
 
 def test_stage_passages_follow_the_bundle_stage(course):
     induction = page_text(course, "un-personnel-induction", "humanitarian-action")
-    generic = page_text(course, "un-personnel-generic", "humanitarian-action")
+    before = page_text(course, "un-personnel-pre-deployment", "humanitarian-action")
     assert "In your mission:" in induction
-    assert "In your mission:" not in generic
+    assert "In your mission:" not in before

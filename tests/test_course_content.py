@@ -215,4 +215,5 @@ def test_every_bundle_holds_modules_in_course_order():
             and ({"all", bundle["stage"]} & set(m["stages"]))
             and not is_reference_page(m, Path(m["id"]))
         ]
-        assert len(chosen) >= 3, f"bundle {bundle['id']} teaches only {chosen}"
+        # The generic core is two teaching modules by design (docs/course-design.md).
+        assert len(chosen) >= 2, f"bundle {bundle['id']} teaches only {chosen}"

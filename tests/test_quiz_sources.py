@@ -1,9 +1,10 @@
 """Every knowledge-check question of the bundled course is traced to the source paper.
 
 docs/quiz-sources.md holds one table per module (heading "## `module-id`") with
-one row per question ("| `question-id` | paper section / footnote | support |").
-These tests keep that mapping in step with the course as the real loader reads
-it, so a new, renamed or removed question cannot leave it silently behind.
+one row per question ("| `question-id` | objective numbers | paper section /
+footnote | support |"). These tests keep that mapping in step with the course
+as the real loader reads it, so a new, renamed or removed question cannot leave
+it silently behind, and every learning objective is tested by a question.
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ FOOTNOTE = re.compile(r"\bfn (\d+)")
 pytestmark = pytest.mark.skipif(not BUNDLED_COURSE.is_dir(), reason="the bundled course is not in this checkout")
 
 
-def parse_sources(text: str) -> tuple[dict[tuple[str, str], tuple[str, str]], list[tuple[str, str]]]:
-    """(module id, question id) -> (paper cell, support cell); and the keys given twice."""
-    entries: dict[tuple[str, str], tuple[str, str]] = {}
+def parse_sources(text: str) -> tuple[dict[tuple[str, str], tuple[str, str, str]], list[tuple[str, str]]]:
+    """(module id, question id) -> (objective cell, paper cell, support cell); and the keys given twice."""
+    entries: dict[tuple[str, str], tuple[str, str, str]] = {}
     duplicates: list[tuple[str, str]] = []
     module = None
     for line in text.splitlines():
@@ -39,11 +40,11 @@ def parse_sources(text: str) -> tuple[dict[tuple[str, str], tuple[str, str]], li
         question = re.fullmatch(r"`([^`]+)`", cells[0])
         if question is None:  # the header and separator rows
             continue
-        assert len(cells) == 3, f"row for {question.group(1)} in {module} has {len(cells)} cells, not 3: {line}"
+        assert len(cells) == 4, f"row for {question.group(1)} in {module} has {len(cells)} cells, not 4: {line}"
         key = (module, question.group(1))
         if key in entries:
             duplicates.append(key)
-        entries[key] = (cells[1], cells[2])
+        entries[key] = (cells[1], cells[2], cells[3])
     return entries, duplicates
 
 
@@ -59,7 +60,7 @@ def course_questions() -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sources() -> dict[tuple[str, str], tuple[str, str]]:
+def sources() -> dict[tuple[str, str], tuple[str, str, str]]:
     assert SOURCES.is_file(), f"{SOURCES} is missing"
     entries, duplicates = parse_sources(SOURCES.read_text(encoding="utf-8"))
     assert not duplicates, f"questions listed twice in {SOURCES.name}: {duplicates}"
@@ -78,9 +79,37 @@ def test_the_source_table_lists_no_question_the_course_does_not_have(course_ques
 
 
 def test_every_entry_cites_a_section_of_the_paper_and_says_what_supports_the_answer(sources):
-    for (module, question), (paper, support) in sources.items():
+    for (module, question), (_, paper, support) in sources.items():
         assert SECTION.search(paper), f"{module}/{question}: no paper section in {paper!r}"
         assert len(support.split()) >= 5, f"{module}/{question}: support pointer too short: {support!r}"
+
+
+def objective_numbers(cell: str) -> set[int]:
+    numbers = [part.strip() for part in cell.split(",")]
+    assert numbers and all(n.isdigit() for n in numbers), f"objective cell {cell!r} is not a list of numbers"
+    return {int(n) for n in numbers}
+
+
+def test_every_objective_of_every_module_is_tested_by_a_question(sources):
+    course = load_course(BUNDLED_COURSE)
+    for module in course.modules:
+        if module.quiz is None:
+            continue
+        named = set()
+        for (module_id, question), (objective_cell, _, _) in sources.items():
+            if module_id == module.id:
+                numbers = objective_numbers(objective_cell)
+                assert numbers <= set(range(1, len(module.objectives) + 1)), (
+                    f"{module.id}/{question}: objective {sorted(numbers)} but the module has {len(module.objectives)}")
+                named |= numbers
+        untested = [module.objectives[n - 1] for n in range(1, len(module.objectives) + 1) if n not in named]
+        assert not untested, f"{module.id}: objectives no question tests: {untested}"
+
+
+def test_the_objective_check_reads_lists_and_rejects_words():
+    assert objective_numbers("2, 4") == {2, 4}
+    with pytest.raises(AssertionError):
+        objective_numbers("dates")
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason=f"source paper not found at {SEED} (../shared absent)")
@@ -89,7 +118,7 @@ def test_cited_sections_and_footnotes_exist_in_the_paper(sources):
     sections = set(re.findall(r"^#+\s*\**(\d+(?:\.\d+)?)\.?\s", paper, re.MULTILINE))
     footnotes = set(re.findall(r"^<sup>(\d+)</sup>", paper, re.MULTILINE))
     assert {"1", "2", "3", "3.1", "3.5", "4"} <= sections, sections  # the headings were found at all
-    for (module, question), (paper_cell, _) in sources.items():
+    for (module, question), (_, paper_cell, _) in sources.items():
         unknown_sections = set(SECTION.findall(paper_cell)) - sections
         unknown_footnotes = set(FOOTNOTE.findall(paper_cell)) - footnotes
         assert not unknown_sections, f"{module}/{question}: no section {sorted(unknown_sections)} in the paper"
