@@ -162,9 +162,9 @@ def test_missing_course_directory(cli, tmp_path):
 
 def test_unknown_bundle_and_target(cli, example_course, tmp_path):
     result = cli("build", example_course, "-b", "nope", "-o", tmp_path / "dist")
-    assert result.exit_code == 1 and "unknown bundle 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown bundle 'nope'" in result.output
     result = cli("build", example_course, "-t", "scorm3000", "-o", tmp_path / "dist")
-    assert result.exit_code == 1 and "unknown target 'scorm3000'" in result.output
+    assert result.exit_code == 2 and "unknown target 'scorm3000'" in result.output
     assert not (tmp_path / "dist").exists()
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .course import Bundle, Course
-from .errors import ScormpackError
+from .errors import ScormpackError, UsageError
 from .render import RenderedBundle
 from .targets import TARGETS, PackagePlan, Target
 from .validate import Finding, validate_plan
@@ -14,7 +14,7 @@ def select_bundles(course: Course, bundle_ids: list[str]) -> list[Bundle]:
     known = {bundle.id for bundle in course.bundles}
     for bundle_id in bundle_ids:
         if bundle_id not in known:
-            raise ScormpackError(f"unknown bundle {bundle_id!r} (known: {', '.join(sorted(known))})")
+            raise UsageError(f"unknown bundle {bundle_id!r} (known: {', '.join(sorted(known))})")
     return [bundle for bundle in course.bundles if bundle.id in bundle_ids]
 
 
@@ -24,7 +24,7 @@ def select_targets(course: Course, target_names: list[str]) -> list[Target]:
         names = list(TARGETS)
     unknown = [name for name in names if name not in TARGETS]
     if unknown:
-        raise ScormpackError(f"unknown target {unknown[0]!r} (available: {', '.join(TARGETS)}, all)")
+        raise UsageError(f"unknown target {unknown[0]!r} (available: {', '.join(TARGETS)}, all)")
     return [TARGETS[name] for name in dict.fromkeys(names)]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ERROR, NOTE, SEVERITIES, WARNING, ScormpackError, count_words
+from .errors import ERROR, NOTE, SEVERITIES, WARNING, ScormpackError, UsageError, count_words, os_error_message
 from .loader import load_course
 from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
 from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
@@ -26,10 +26,21 @@ SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
 
 
 def fail(error: ScormpackError) -> None:
-    """Every finding of the error as `path:line: severity: message`, then exit 1."""
+    """Every finding of the error as `path:line: severity: message`, then exit 1 (2 for a usage error, as click's own)."""
     for finding in error.findings:
         click.echo(str(finding), err=True)
-    sys.exit(1)
+    sys.exit(2 if isinstance(error, UsageError) else 1)
+
+
+class ScormpackGroup(click.Group):
+    """Every command: an OSError at a path the user gave is one line naming it, never a traceback."""
+
+    def invoke(self, context: click.Context):
+        try:
+            return super().invoke(context)
+        except OSError as error:
+            click.echo(os_error_message(error), err=True)
+            sys.exit(1)
 
 
 def human_size(size: int) -> str:
@@ -72,7 +83,7 @@ def as_finding_line(text: str, severity: str) -> str:
     return f"{severity}: {text}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ScormpackGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scormpack")
 def main() -> None:
     """Compile Markdown training modules into SCORM and Common Cartridge packages."""

@@ -8,6 +8,7 @@ findings that stopped the work (one, or every error a reading pass found).
 from __future__ import annotations
 
 import difflib
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -89,6 +90,28 @@ class ScormpackError(Exception):
         if self.line:
             return f"{self.path}:{self.line}: {self.message}"
         return f"{self.path}: {self.message}"
+
+
+class UsageError(ScormpackError):
+    """A command line that names something that does not exist (an unknown --target or --bundle): exit 2."""
+
+
+def os_error_message(error: OSError) -> str:
+    """An OSError at a path the user gave, as one line naming the path."""
+    reasons = {
+        errno.EEXIST: "exists and is not a folder",
+        errno.ENOTDIR: "a part of this path is a file, not a folder",
+        errno.ENAMETOOLONG: "name too long for the file system (most hold 255 bytes per name)",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.EROFS: "read-only file system",
+        errno.ENOSPC: "no space left on the device",
+    }
+    reason = reasons.get(error.errno or 0) or (error.strerror or str(error)).lower()
+    where = error.filename if error.filename is not None else None
+    if where is None:
+        return f"{ERROR}: {reason}"
+    return f"{where}: {ERROR}: {reason}"
 
 
 class Findings:

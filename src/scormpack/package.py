@@ -41,7 +41,11 @@ def write_package(destination: Path, entries: dict[str, bytes | Path], first: tu
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     timestamp = entry_timestamp()
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    except OSError as error:
+        # Name the package the user asked for, not the temporary file beside it.
+        raise type(error)(error.errno, error.strerror, str(destination)) from None
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:

@@ -110,6 +110,13 @@ def resolve_reference(context: LinkContext, reference: str) -> tuple[Path, str] 
         )
     if not target.is_file():
         raise ScormpackError(f"{reference!r}: no such file{_other_case(target)}", context.module_path, context.line_of(reference))
+    if "\\" in target.relative_to(root).as_posix():
+        raise ScormpackError(
+            f"{reference!r}: the file's name holds a backslash, which packages and Windows read as a folder separator; "
+            "rename the file",
+            context.module_path,
+            context.line_of(reference),
+        )
     return target, parts.fragment
 
 
