@@ -62,17 +62,18 @@ def echo_build_warnings(result) -> None:
     of every cartridge should not fill the screen once per bundle."""
     for warning in result.lint_warnings:
         click.echo(as_finding_line(warning, "warning"), err=True)
-    packages_by_warning: dict[str, list[str]] = {}
-    for package in result.packages:
-        for warning in package.warnings:
-            packages_by_warning.setdefault(str(warning), []).append(f"{package.bundle}/{package.target}")
-    for warning, packages in packages_by_warning.items():
-        if len(packages) == 1:
-            where = packages[0]
-        else:
-            shown = ", ".join(packages[:2]) + (", ..." if len(packages) > 2 else "")
-            where = f"{len(packages)} packages: {shown}"
-        click.echo(f"{as_finding_line(warning, 'warning')} [{where}]", err=True)
+    for severity in (WARNING, NOTE):
+        packages_by_text: dict[str, list[str]] = {}
+        for package in result.packages:
+            for text in package.warnings if severity == WARNING else getattr(package, "notes", []):
+                packages_by_text.setdefault(str(text), []).append(f"{package.bundle}/{package.target}")
+        for text, packages in packages_by_text.items():
+            if len(packages) == 1:
+                where = packages[0]
+            else:
+                shown = ", ".join(packages[:2]) + (", ..." if len(packages) > 2 else "")
+                where = f"{len(packages)} packages: {shown}"
+            click.echo(f"{as_finding_line(text, severity)} [{where}]", err=True)
 
 
 def as_finding_line(text: str, severity: str) -> str:

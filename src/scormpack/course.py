@@ -71,6 +71,7 @@ class Question:
     sequence: list[str] = field(default_factory=list)
     feedback_correct: str = ""  # Markdown
     feedback_wrong: str = ""  # Markdown
+    accepts: list[str] = field(default_factory=list)  # warning codes the author accepted for this question (accept=)
 
     @property
     def correct_options(self) -> list[Option]:
@@ -154,8 +155,24 @@ class Course:
     keywords: list[str] = field(default_factory=list)
     sequencing: str = "free"
     global_objectives: bool = False
+    # Warning codes the author accepted for the whole course ([accept] in course.toml): code -> why.
+    accepted: dict[str, str] = field(default_factory=dict)
     # What reading the sources found short of an error (warnings), for build and lint to print.
     findings: list = field(default_factory=list, repr=False, compare=False)
+
+    def acceptance(self, code: str, path, line: int | None) -> str | None:
+        """Why the author accepted this warning (its code, course-wide or on the question at path:line), or None."""
+        if not code:
+            return None
+        if code in self.accepted:
+            return f"accepted: {self.accepted[code]}"
+        for module in self.modules:
+            if module.quiz is None or str(module.path) != str(path):
+                continue
+            for question in module.quiz.questions:
+                if question.source.line == line and code in question.accepts:
+                    return f"accepted on question {question.id!r}"
+        return None
 
     def bundle(self, bundle_id: str) -> Bundle:
         for bundle in self.bundles:

@@ -60,11 +60,13 @@ class ScormpackError(Exception):
         line: int | None = None,
         *,
         findings: Iterable[Finding] | None = None,
+        code: str = "",
     ):
         super().__init__(message)
         self.message = message
         self.path = path
         self.line = line
+        self.code = code  # for a warning an author may accept (ACCEPTABLE)
         self._findings = list(findings) if findings is not None else None
 
     @classmethod
@@ -80,7 +82,7 @@ class ScormpackError(Exception):
         """Every finding this error stands for (itself, as one error, unless a reader collected more)."""
         if self._findings is not None:
             return self._findings
-        return [Finding(self.path, self.line, ERROR, self.message)]
+        return [Finding(self.path, self.line, ERROR, self.message, self.code)]
 
     def __str__(self) -> str:
         if self._findings is not None:
@@ -90,6 +92,16 @@ class ScormpackError(Exception):
         if self.line:
             return f"{self.path}:{self.line}: {self.message}"
         return f"{self.path}: {self.message}"
+
+
+# Warnings about known, intended differences between targets, which an author may
+# accept (course.toml [accept], or accept=CODE on a question): then they are notes.
+ACCEPTABLE = {
+    "cc-question-left-out": "a question of a type Common Cartridge QTI cannot carry (matching, ordering) is left out "
+    "of the cartridge's assessment; the module's practice page keeps it",
+    "cc-quiz-left-out": "a knowledge check none of whose questions Common Cartridge QTI can carry has no assessment "
+    "in the cartridge",
+}
 
 
 class UsageError(ScormpackError):

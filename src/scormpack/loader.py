@@ -18,7 +18,7 @@ import frontmatter
 import yaml
 
 from .course import ALL, COURSE_FILE, Audience, Bundle, Course, Module, QuizSettings, Stage, WebLink
-from .errors import Finding, Findings, ScormpackError, did_you_mean
+from .errors import ACCEPTABLE, Finding, Findings, ScormpackError, did_you_mean
 from .markdown_ext.blocks import find_blocks, parse_condition
 from .markdown_ext.quiz import extract_quiz
 from .targets import TARGETS
@@ -34,7 +34,7 @@ RESERVED_MODULE_IDS = {"shared", "package-description", "introduction", "web_res
 # The one list of what the sources may hold: any other key is an error (a typo
 # such as `audience:` for `audiences:` must not silently widen who sees a module).
 COURSE_TOML_KEYS = {
-    "course.toml": {"course", "defaults", "audiences", "stages", "bundles"},
+    "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept"},
     "[course]": {
         "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
         "global_objectives",
@@ -277,6 +277,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
                     f"[defaults].targets: unknown target {target!r}{known_ids(target, list(TARGETS), 'target')}", "targets"
                 )
 
+    accepted = _accepted(top, path, text, findings)
     if meta is None:
         return None
     course = Course(
@@ -296,6 +297,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
         keywords=meta.string_list("keywords"),
         sequencing=sequencing,
         global_objectives=meta.get("global_objectives", bool, default=False),
+        accepted=accepted,
     )
     if course.id and course.version:
         _check_package_name_length(course, path, meta)
@@ -308,6 +310,23 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
     if modules_complete and len(course.bundles) == len(bundle_tables):
         _warn_unbundled(course, findings)
     return course
+
+
+def _accepted(top: _Table, path: Path, text: str, findings: Findings) -> dict[str, str]:
+    """[accept]: warning code = "why the difference is intended"; those warnings become notes."""
+    data = top.get("accept", dict, default={})
+    if not data:
+        return {}
+    table = _Table(data, path, text, "[accept]", key_line(text, "[accept]"), findings)
+    accepted = {}
+    for code, reason in data.items():
+        if code not in ACCEPTABLE:
+            table.error(f"[accept]: no warning {code!r} to accept{did_you_mean(code, ACCEPTABLE)}", code)
+        elif not isinstance(reason, str) or not reason.strip():
+            table.error(f"[accept].{code} must say why the difference is intended, as a string", code)
+        else:
+            accepted[code] = reason.strip()
+    return accepted
 
 
 def _check_package_name_length(course: Course, path: Path, meta: _Table) -> None:

@@ -79,6 +79,7 @@ class PackageRecord:
     sha256: str
     validation: str = "valid"
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings the author accepted ([accept], accept=)
 
     @property
     def entry(self) -> MatrixEntry:
@@ -89,7 +90,7 @@ class PackageRecord:
 
     @classmethod
     def from_json(cls, data: dict) -> PackageRecord:
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass
@@ -323,7 +324,9 @@ def build_group(task: GroupTask) -> GroupOutcome:
             media.update(str(source) for source in sources if source.is_relative_to(root))
             path = Path(task.staging) / target.package_name(course, bundle)
             write_package(path, entries, first=(plan.manifest_name,))
-            warnings = [relative_warning(w, root) for w in plan.warnings]
+            accepted = [(w, course.acceptance(getattr(w, "code", ""), w.path, w.line)) for w in plan.warnings]
+            warnings = [relative_warning(w, root) for w, reason in accepted if reason is None]
+            notes = [f"{relative_warning(w, root)} ({reason})" for w, reason in accepted if reason is not None]
             warnings += [f"{f.where}: {f.message}" for f in findings if f.severity == "warning"]
             outcome.records.append(
                 PackageRecord(
@@ -335,6 +338,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
                     bytes=path.stat().st_size,
                     sha256=sha256_file(path),
                     warnings=warnings,
+                    notes=notes,
                 )
             )
         outcome.media = sorted(media)

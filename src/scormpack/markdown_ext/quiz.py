@@ -104,8 +104,15 @@ def _apply_settings(question: Question, text: str, path: Path, line_no: int) -> 
                     "case=sensitive|insensitive applies to fillin questions only", path, line_no
                 )
             question.case_sensitive = value == "sensitive"
+        elif key == "accept":
+            from ..errors import ACCEPTABLE, did_you_mean
+
+            for code in value.split(","):
+                if code not in ACCEPTABLE:
+                    raise ScormpackError(f"accept={code}: no such warning to accept{did_you_mean(code, ACCEPTABLE)}", path, line_no)
+                question.accepts.append(code)
         else:
-            raise ScormpackError(f"unknown question setting {key!r} (id, weight, case)", path, line_no)
+            raise ScormpackError(f"unknown question setting {key!r} (id, weight, case, accept)", path, line_no)
 
 
 def _starts_answer_part(line: str, kind: str) -> bool:

@@ -110,6 +110,7 @@ def build_assessment(
                     "(the module's practice page still has it)",
                     source.path,
                     source.line,
+                    code="cc-question-left-out",
                 )
             )
             continue
@@ -122,6 +123,7 @@ def build_assessment(
                 f"profile, so the {target_label} package has no assessment for it",
                 module.quiz.quiz.source.path,
                 module.quiz.quiz.source.line,
+                code="cc-quiz-left-out",
             )
         )
         return None
