@@ -236,7 +236,7 @@ def test_cli_requires_a_bundle_when_the_course_has_several(cli, example_course):
 
 def test_cli_reports_an_unknown_bundle_and_refuses_common_cartridge(cli, example_course):
     result = cli("preview", example_course, "--bundle", "nope", "--port", "0")
-    assert result.exit_code == 1 and "unknown bundle 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown bundle 'nope'" in result.output
     assert cli("preview", example_course, "--bundle", BUNDLE, "--target", "cc13").exit_code == 2
 
 
