@@ -15,8 +15,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from lxml import etree
 
-from .archive import PackageReadError
-from .safe_xml import html_parser, parse_xml
+from .archive import LIMITS, Limits, PackageReadError
+from .safe_xml import TooLargeError, parse_html, parse_xml
 
 MANIFEST_NAME = "imsmanifest.xml"
 
@@ -112,9 +112,10 @@ class Manifest:
         return quote(path) + (f"?{query}" if query else "")
 
 
-def read_manifest(data: bytes, name: str = MANIFEST_NAME) -> Manifest:
-    """Parse untrusted manifest bytes (raises UnsafeXMLError or etree.XMLSyntaxError) and tell the standard."""
-    root = parse_xml(data, name)
+def read_manifest(data: bytes, name: str = MANIFEST_NAME, limits: Limits = LIMITS) -> Manifest:
+    """Parse untrusted manifest bytes (raises UnsafeXMLError, its TooLargeError, or etree.XMLSyntaxError)
+    within the XML ceilings, and tell the standard."""
+    root = parse_xml(data, name, limits.xml_bytes, limits.xml_elements)
     return Manifest(root, data, detect_standard(root), schemaversion_of(root))
 
 
@@ -124,15 +125,25 @@ class PackageView(Manifest):
 
     files: set[str]
     read: Callable[[str], bytes]  # raises PackageReadError
+    limits: Limits = LIMITS
 
     def read_xml(self, name: str) -> etree._Element:
-        return parse_xml(self.read(name), name)
+        return parse_xml(self.read(name), name, self.limits.xml_bytes, self.limits.xml_elements)
 
     def read_html(self, name: str) -> etree._Element | None:
-        data = self.read(name)
-        if not data.strip():
-            return None
-        return etree.fromstring(data, html_parser())
+        return parse_html(self.read(name), self.limits.xml_bytes, self.limits.xml_elements)
+
+    def parsed_members(self) -> set[str]:
+        """The members the checks parse: each resource's launch page and each XML file of a Common
+        Cartridge resource (QTI, web link, discussion topic, LTI), and the XSDs (the scorm-cloud profile)."""
+        wanted = {name for name in self.files if name.lower().endswith(".xsd")}
+        for resource in self.root.iter(self.cp("resource")):
+            hrefs = [resource.get("href")] + [element.get("href") for element in resource.iterchildren(self.cp("file"))]
+            for href in filter(None, hrefs):
+                path = self.resource_path(resource, href)
+                if path and path.lower().endswith((".html", ".htm", ".xml")):
+                    wanted.add(path)
+        return wanted
 
     def launch_page(self, resource: etree._Element) -> tuple[str, etree._Element | None] | None:
         """(path, parsed HTML) of the HTML page a resource launches; None when there is none to read."""
@@ -142,7 +153,7 @@ class PackageView(Manifest):
             return None
         try:
             return path, self.read_html(path)
-        except (PackageReadError, etree.ParserError, ValueError):
+        except (PackageReadError, TooLargeError, etree.ParserError, etree.XMLSyntaxError, ValueError):
             return None
 
 

@@ -19,6 +19,9 @@ STANDARD_NAMES = {
 }
 # SCORM 2004 editions by the manifest's schemaversion (SCORM 2004 CAM, each edition).
 SCORM2004_EDITIONS = {"CAM 1.3": "2nd Edition", "2004 3rd Edition": "3rd Edition", "2004 4th Edition": "4th Edition"}
+# Findings kept per severity and code; past it one finding counts the rest, so that a manifest
+# naming 100,000 missing files gives a readable report and does not grow memory with each one.
+FINDINGS_PER_CODE = 200
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Report:
     standard: str = "unknown"
     schemaversion: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    _counts: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
+    _overflow: dict[tuple[str, str], Finding] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -68,13 +73,25 @@ class Report:
         return describe_standard(self.standard, self.schemaversion)
 
     def error(self, where: str, message: str, code: str = "") -> None:
-        self.findings.append(Finding("error", where, message, code))
+        self._add(Finding("error", where, message, code))
 
     def warning(self, where: str, message: str, code: str = "") -> None:
-        self.findings.append(Finding("warning", where, message, code))
+        self._add(Finding("warning", where, message, code))
 
     def note(self, where: str, message: str, code: str = "") -> None:
-        self.findings.append(Finding("note", where, message, code))
+        self._add(Finding("note", where, message, code))
+
+    def _add(self, finding: Finding) -> None:
+        key = (finding.severity, finding.code)
+        count = self._counts[key] = self._counts.get(key, 0) + 1
+        if count <= FINDINGS_PER_CODE:
+            self.findings.append(finding)
+            return
+        overflow = self._overflow.get(key)
+        if overflow is None:
+            overflow = self._overflow[key] = Finding(finding.severity, self.package, "", finding.code)
+            self.findings.append(overflow)
+        overflow.message = f"{count - FINDINGS_PER_CODE:,} more {finding.severity}s like the above ({finding.code or 'uncoded'}) not shown"
 
     def summary(self, strict: bool = False) -> str:
         verdict = "valid" if self.passes(strict) else "INVALID"

@@ -12,10 +12,10 @@ from lxml import etree
 
 from .. import schemas
 from ..targets import manifest_schema_sets
-from .archive import PackageReadError
+from .archive import PackageReadError, UnreadableMember
 from .manifest import CC_STANDARDS, NS, PackageView, is_url, schemaversion_of, split_reference
 from .report import SCORM2004_EDITIONS, STANDARD_NAMES, Report, describe_standard, where_of
-from .safe_xml import UnsafeXMLError
+from .safe_xml import TooLargeError, UnsafeXMLError
 
 CC_SCHEMAVERSIONS = {"cc10": "1.0.0", "cc11": "1.1.0", "cc12": "1.2.0", "cc13": "1.3.0"}
 # Our schema set for each standard's manifest. SCORM 2004 2nd and 3rd Edition
@@ -283,6 +283,11 @@ def check_cc_resources(report: Report, view: PackageView) -> None:
                 continue
             try:
                 document = view.read_xml(path)
+            except UnreadableMember:
+                continue  # reported with the zip's members
+            except TooLargeError as error:
+                report.error(path, f"the {CC_RESOURCE_KINDS[kind]} file is refused: {error}", "too-large")
+                continue
             except UnsafeXMLError as error:
                 report.error(path, f"the {CC_RESOURCE_KINDS[kind]} file is refused: {error}", "resource-unsafe")
                 continue

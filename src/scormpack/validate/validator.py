@@ -1,18 +1,33 @@
 """The two ways in: a package plan before the build writes it, and a package file from anyone."""
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
 from lxml import etree
 
-from .archive import LIMITS, Limits, PackageReadError, ZipMembers, check_entries
+from .archive import LIMITS, Limits, PackageArchive, PackageReadError, check_entries
 from .lms_profiles import check_lms
 from .manifest import CC_STANDARDS, MANIFEST_NAME, PackageView, read_manifest, schemaversion_of
 from .report import Report
-from .safe_xml import UnsafeXMLError
+from .safe_xml import TooLargeError, UnsafeXMLError
 from .standard import check_cc_resources, check_manifest, schema_findings
 from .suspend_data import check_suspend_data
+
+
+# What zipfile raises on a central directory it cannot read: a damaged or forged one (bad
+# signatures, sizes, offsets or names) or one that asks for features it lacks.
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError,
+    RuntimeError, struct.error, KeyError, IndexError, OverflowError,
+)
+
+
+def _zip_error(error: Exception) -> str:
+    if isinstance(error, NotImplementedError):
+        return f"{error} needed to extract, newer than zip readers know"
+    return str(error) or type(error).__name__
 
 
 def validate_plan(manifest: etree._Element, entries: dict, extra_documents: dict[str, str], standard: str) -> Report:
@@ -42,8 +57,8 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
     report = Report(str(path))
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        report.error(str(path), f"not a readable zip file: {error}", "zip-unreadable")
+    except UNREADABLE_ZIP as error:
+        report.error(str(path), f"not a readable zip file: {_zip_error(error)}", "zip-unreadable")
         return report
     with archive:
         files = check_entries(report, archive, limits)
@@ -51,11 +66,14 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
             return report
         if not _manifest_found(report, files):
             return report
-        members = ZipMembers(archive, limits)
+        members = PackageArchive(archive, limits)
         try:
-            manifest = read_manifest(members.read(MANIFEST_NAME))
+            manifest = read_manifest(members.read(MANIFEST_NAME), MANIFEST_NAME, limits)
         except PackageReadError as error:
             report.error(MANIFEST_NAME, str(error), "zip-unreadable")
+            return report
+        except TooLargeError as error:
+            report.error(MANIFEST_NAME, f"refused: {error}", "too-large")
             return report
         except UnsafeXMLError as error:
             report.error(MANIFEST_NAME, f"refused: {error}", "manifest-unsafe")
@@ -65,8 +83,12 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
             return report
         report.standard = manifest.standard
         report.schemaversion = manifest.schemaversion
+        view = PackageView(
+            manifest.root, manifest.manifest_bytes, manifest.standard, manifest.schemaversion,
+            files=files, read=members.read, limits=limits,
+        )
+        members.check_members(report, keep=view.parsed_members().__contains__)
         check_manifest(report, manifest.root, files, report.standard)
-        view = PackageView(manifest.root, manifest.manifest_bytes, manifest.standard, manifest.schemaversion, files=files, read=members.read)
         if report.standard in CC_STANDARDS:
             check_cc_resources(report, view)
         check_suspend_data(report, view)
