@@ -182,7 +182,10 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
     for resource in view.root.iter(view.cp("resource")):
         hrefs = [("href", resource.get("href"))] + [("file", f.get("href")) for f in resource.iterchildren(view.cp("file"))]
         for kind, href in hrefs:
-            if not href or not href.strip():
+            if not href:
+                continue
+            if not href.strip():
+                report.error(where_of(resource), f"{kind} {href!r} is blank: it names no file in the package", "missing-file")
                 continue
             if split_reference(href) is None:
                 report.error(where_of(resource), f"{kind} {href!r} is not a valid URI reference", "bad-href")
