@@ -15,10 +15,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 from lxml import etree
 
+from ..targets import MANIFEST_NAME  # from the target registry: the manifest of IMS packages (SCORM, Common Cartridge)
 from .archive import LIMITS, Limits, PackageReadError
 from .safe_xml import TooLargeError, parse_html, parse_xml
 
-MANIFEST_NAME = "imsmanifest.xml"
 
 NS = {
     "scorm12": "http://www.imsproject.org/xsd/imscp_rootv1p1p2",

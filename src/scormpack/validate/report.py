@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ..targets import MANIFEST_NAME
+
 SEVERITIES = ("error", "warning", "note")
 
 STANDARD_NAMES = {
@@ -121,7 +123,7 @@ def describe_standard(standard: str, schemaversion: str | None) -> str:
     return name
 
 
-def where_of(element: etree._Element, document: str = "imsmanifest.xml") -> str:
+def where_of(element: etree._Element, document: str = MANIFEST_NAME) -> str:
     """Names an element for a finding: file, line (when parsed) and tag with its identifier."""
     qname = etree.QName(element)
     tag = f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname

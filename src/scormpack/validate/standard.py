@@ -13,7 +13,7 @@ from lxml import etree
 from .. import schemas
 from ..targets import manifest_schema_sets
 from .archive import PackageReadError, UnreadableMember
-from .manifest import CC_STANDARDS, NS, PackageView, is_url, schemaversion_of, split_reference
+from .manifest import CC_STANDARDS, MANIFEST_NAME, NS, PackageView, is_url, schemaversion_of, split_reference
 from .report import SCORM2004_EDITIONS, STANDARD_NAMES, Report, describe_standard, where_of
 from .safe_xml import TooLargeError, UnsafeXMLError
 
@@ -55,19 +55,19 @@ def check_manifest(report: Report, root: etree._Element, files: set[str], standa
     _check_schemaversion(report, root, standard, version)
     schema_set = MANIFEST_SCHEMA_SETS.get(standard)
     if schema_set and schema_set in schemas.SCHEMA_SETS:
-        schema_findings(report, schema_set, root, "imsmanifest.xml", "schema")
+        schema_findings(report, schema_set, root, MANIFEST_NAME, "schema")
         if standard == "scorm2004" and version in ("CAM 1.3", "2004 3rd Edition"):
-            report.note("imsmanifest.xml", f"{describe_standard(standard, version)}: checked against the 4th Edition schemas", "schema-edition")
+            report.note(MANIFEST_NAME, f"{describe_standard(standard, version)}: checked against the 4th Edition schemas", "schema-edition")
     elif standard in CC_STANDARDS:
         report.note(
-            "imsmanifest.xml",
+            MANIFEST_NAME,
             f"no bundled schemas for {STANDARD_NAMES[standard]} (we have CC 1.1 and 1.3): integrity checks only",
             "no-schema",
         )
     elif standard == "unknown":
         namespace = etree.QName(root).namespace
         report.error(
-            "imsmanifest.xml",
+            MANIFEST_NAME,
             f"cannot tell the standard: root namespace {namespace!r}, schemaversion {version!r} "
             "(expected SCORM 1.2, SCORM 2004 or IMS Common Cartridge 1.0-1.3)",
             "standard-unknown",
@@ -89,7 +89,7 @@ def check_manifest(report: Report, root: etree._Element, files: set[str], standa
         _check_launches(report, view, resources)
     referenced = _check_files(report, view)
     control = control_documents(view)
-    for name in sorted(files - referenced - control - {"imsmanifest.xml"}):
+    for name in sorted(files - referenced - control - {MANIFEST_NAME}):
         report.warning(name, "file is in the package but the manifest lists it in no resource", "unreferenced")
 
 
@@ -100,7 +100,7 @@ def _no_reads(name: str) -> bytes:
 def _check_schemaversion(report: Report, root: etree._Element, standard: str, version: str | None) -> None:
     if version is None:
         return
-    where = "imsmanifest.xml <schemaversion>"
+    where = f"{MANIFEST_NAME} <schemaversion>"
     if standard == "scorm12" and version != "1.2":
         report.error(where, f"a SCORM 1.2 manifest has schemaversion {version!r}; it must be '1.2'", "schemaversion")
     elif standard == "scorm2004" and version not in SCORM2004_EDITIONS:
@@ -120,14 +120,14 @@ def _check_schemaversion(report: Report, root: etree._Element, standard: str, ve
 def _check_sections(report: Report, root: etree._Element, cp: Callable[[str], str]) -> None:
     organizations = root.findall(cp("organizations"))
     if not organizations:
-        report.error("imsmanifest.xml", "the manifest has no <organizations> element", "no-organizations")
+        report.error(MANIFEST_NAME, "the manifest has no <organizations> element", "no-organizations")
     for element in organizations:
         default = element.get("default")
         names = {organization.get("identifier") for organization in element.findall(cp("organization"))}
         if default is not None and default not in names:
             report.error(where_of(element), f"default {default!r} names no organization", "default-org")
     if root.find(cp("resources")) is None:
-        report.error("imsmanifest.xml", "the manifest has no <resources> element", "no-resources")
+        report.error(MANIFEST_NAME, "the manifest has no <resources> element", "no-resources")
     order = {"metadata": 0, "organizations": 1, "resources": 2, "manifest": 3}
     highest = -1
     for child in root:
@@ -314,4 +314,4 @@ def check_cc_resources(report: Report, view: PackageView) -> None:
                     unschemed.get(f"{CC_RESOURCE_KINDS[kind]} ({STANDARD_NAMES.get(version, version)})", 0) + 1
                 )
     for what, count in sorted(unschemed.items()):
-        report.note("imsmanifest.xml", f"{count} {what} file(s) not schema-checked: no bundled schema for them", "no-schema")
+        report.note(MANIFEST_NAME, f"{count} {what} file(s) not schema-checked: no bundled schema for them", "no-schema")
