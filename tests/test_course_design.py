@@ -147,6 +147,21 @@ def test_national_actors_get_prompts_written_for_them(course):
     assert "Pick one programme that an external partner runs" in text
 
 
+def test_every_conditional_passage_reaches_some_bundle(course):
+    """A passage whose audiences or stages no bundle of its module has is never shown to anyone."""
+    dead = []
+    for module in course.modules:
+        holders = [b for b in course.bundles if module.id in {m.id for m in b.modules}]
+        for line in module.path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("::: only"):
+                continue
+            condition = {key: set(values.split(",")) for key, values in re.findall(r"(\w+)=([\w,-]+)", line)}
+            if not any(b.audience in condition.get("audience", {b.audience})
+                       and b.stage in condition.get("stage", {b.stage}) for b in holders):
+                dead.append(f"{module.id}: {line}")
+    assert not dead, dead
+
+
 def test_the_stages_diagram_keeps_ownership_with_internal_actors_at_every_stage():
     svg = (BUNDLED_COURSE / "images" / "peacebuilding-stages.svg").read_text(encoding="utf-8")
     assert "own and lead the process at every stage" in svg
