@@ -72,6 +72,17 @@ def test_every_quiz_shuffles_its_options(course):
     assert [m.id for m in quizzes if not m.quiz.settings.shuffle] == []
 
 
+def test_every_question_explains_itself(course):
+    """Feedback after every question, and on every wrong option, says why."""
+    silent = []
+    for module in course.modules:
+        for question in module.quiz.questions if module.quiz else []:
+            if not (question.feedback_correct and question.feedback_wrong):
+                silent.append(f"{module.id}/{question.id}")
+            silent += [f"{module.id}/{question.id}: {o.text}" for o in question.options if not o.correct and not o.feedback]
+    assert not silent, silent
+
+
 def normalized(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", plain_text(text, None).lower()).split())
 
