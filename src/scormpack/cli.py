@@ -20,6 +20,7 @@ from .targets import TARGETS
 from .lint import fails as lint_fails
 from .lint import lint_course
 from .validate import LMS_NAMES
+from .updates import LMS_RULES, diff_folders, diff_packages, diffs_json, format_diffs, overall
 from .validate import format_report, reports_json, validate_package
 
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
@@ -283,6 +284,35 @@ def validate(packages: tuple[Path, ...], lms: str | None, output_format: str, st
             for line in format_report(report, strict):
                 click.echo(line)
     sys.exit(0 if all(report.passes(strict) for report in reports) else 1)
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path, exists=True))
+@click.argument("new", type=click.Path(path_type=Path, exists=True))
+@click.option("--lms", "lms_rules", multiple=True, type=click.Choice(LMS_RULES), help="Judge for this LMS rule only (repeatable; default: every rule).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+def diff(old: Path, new: Path, lms_rules: tuple[str, ...], output_format: str) -> None:
+    """What a learner who started on OLD keeps on NEW, per package and LMS.
+
+    OLD and NEW are two package files (from any tool), or two build output
+    folders, whose packages are paired by bundle, language and target
+    through their build-report.json. Verdicts: safe, risky, blocked, reset,
+    data-loss. Exit 0 when every package is safe, 1 otherwise, 2 on a
+    usage error.
+    """
+    rules = tuple(lms_rules) or LMS_RULES
+    if old.is_dir() != new.is_dir():
+        raise click.UsageError("OLD and NEW must both be package files or both be build output folders")
+    try:
+        diffs = diff_folders(old, new) if old.is_dir() else [diff_packages(old, new)]
+    except ScormpackError as error:
+        raise click.UsageError(str(error)) from None
+    if output_format == "json":
+        click.echo(diffs_json(diffs, rules))
+    else:
+        for line in format_diffs(diffs, rules):
+            click.echo(line)
+    sys.exit(0 if overall(diffs, rules) == "safe" else 1)
 
 
 @main.command()

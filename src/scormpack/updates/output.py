@@ -1,0 +1,58 @@
+"""How a diff is shown: one line per change and LMS rule, then a verdict per package; or JSON."""
+from __future__ import annotations
+
+import json
+
+from .compare import PackageDiff
+from .verdicts import LMS_RULES, worst
+
+
+def _value(value: str | None) -> str:
+    return "(none)" if value is None else repr(value)
+
+
+def format_diffs(diffs: list[PackageDiff], rules=LMS_RULES) -> list[str]:
+    lines = []
+    for diff in diffs:
+        lines.append(f"{diff.label}:")
+        for change in diff.changes:
+            # One line when every rule judges alike, else one line per rule.
+            judged = [(lms, change.judgements[lms]) for lms in rules if lms in change.judgements]
+            groups: dict = {}
+            for lms, judgement in judged:
+                groups.setdefault((judgement.verdict, judgement.reason), []).append(lms)
+            for (verdict, reason), names in groups.items():
+                lines.append(
+                    f"  {verdict}: {', '.join(names)}: {change.item}: {change.kind} "
+                    f"{_value(change.old)} -> {_value(change.new)}: {reason}"
+                )
+        per_rule = ", ".join(f"{lms}: {verdict}" for lms, verdict in diff.verdicts(rules).items())
+        lines.append(f"{diff.label}: {diff.verdict(rules)} ({per_rule})")
+    lines.append(f"verdict: {overall(diffs, rules)}")
+    return lines
+
+
+def overall(diffs: list[PackageDiff], rules=LMS_RULES) -> str:
+    return worst(diff.verdict(rules) for diff in diffs)
+
+
+def diffs_as_dict(diffs: list[PackageDiff], rules=LMS_RULES) -> dict:
+    return {
+        "verdict": overall(diffs, rules),
+        "lms": list(rules),
+        "packages": [
+            {
+                "label": diff.label,
+                "old": diff.old.path if diff.old else None,
+                "new": diff.new.path if diff.new else None,
+                "verdict": diff.verdict(rules),
+                "lms": diff.verdicts(rules),
+                "changes": [change.as_dict(rules) for change in diff.changes],
+            }
+            for diff in diffs
+        ],
+    }
+
+
+def diffs_json(diffs: list[PackageDiff], rules=LMS_RULES) -> str:
+    return json.dumps(diffs_as_dict(diffs, rules), indent=2, ensure_ascii=False)
