@@ -21,6 +21,8 @@ from .lint import fails as lint_fails
 from .lint import lint_course
 from .validate import LMS_NAMES
 from .updates import LMS_RULES, diff_folders, diff_packages, diffs_json, format_diffs, overall
+from .updates.ledger import check_ledger, ledger_path, read_ledger, record, unaccepted, write_ledger
+from .updates.release import ReleaseCheck, ReleaseRefused
 from .validate import format_report, reports_json, validate_package
 
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
@@ -134,6 +136,8 @@ class BuildProgress:
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if anything warns (lint or validation).")
 @click.option("--shard", metavar="K/N", callback=_shard_option, help="Build only the K-th of N slices of the bundle x target matrix.")
 @click.option("--no-cache", is_flag=True, help="Ignore and keep no build cache (OUT/.scormpack-cache).")
+@click.option("--against", type=click.Path(path_type=Path, exists=True), help="The previous release (its folder or build-report.json): fail, writing nothing, if this one deletes learners' records.")
+@click.option("--accept-loss", "accept_loss", multiple=True, metavar="MODULE_ID", help="Accept that learners lose their records of this module (repeatable), or 'all' for the whole release.")
 def build(
     course_dir: Path,
     targets: tuple[str, ...],
@@ -144,6 +148,8 @@ def build(
     strict: bool,
     shard: tuple[int, int] | None,
     no_cache: bool,
+    against: Path | None,
+    accept_loss: tuple[str, ...],
 ) -> None:
     """Build one package per bundle and target from COURSE_DIR (default: content).
 
@@ -152,6 +158,8 @@ def build(
     sources.
     """
     progress = BuildProgress()
+    release = ReleaseCheck(course_dir, against, set(accept_loss))
+    checks_release = against is not None or ledger_path(course_dir).is_file()
     try:
         result = run_pipeline(
             course_dir,
@@ -163,7 +171,14 @@ def build(
             shard=shard,
             use_cache=not no_cache,
             on_package=progress,
+            check_course=release.check_course,
+            check_packages=release.check_packages if checks_release else None,
         )
+    except ReleaseRefused as refused:
+        progress.close()
+        for line in refused.lines:
+            click.echo(line, err=True)
+        fail(refused)
     except StrictFailure as failure:
         progress.close()
         for warning in failure.warnings:
@@ -176,6 +191,8 @@ def build(
         fail(error)
     progress.close()
     echo_build_warnings(result)
+    for line in release.warnings():
+        click.echo(f"release: {line}", err=True)
     rows = [
         [
             record.bundle,
@@ -195,6 +212,8 @@ def build(
     )
     if shard is not None:
         click.echo(f"shard {shard[0]}/{shard[1]}: {len(result.selected)} of {len(result.matrix)} packages")
+    if result.release is not None and result.release.get("verdict"):
+        click.echo(f"against {result.release['against']}: {result.release['verdict']} (recorded in build-report.json)")
 
 
 @main.command(name="merge-reports")
@@ -313,6 +332,36 @@ def diff(old: Path, new: Path, lms_rules: tuple[str, ...], output_format: str) -
         for line in format_diffs(diffs, rules):
             click.echo(line)
     sys.exit(0 if overall(diffs, rules) == "safe" else 1)
+
+
+@main.command()
+@click.argument("course_dir", default="content", type=click.Path(path_type=Path))
+@click.option("--record", "record_ids", is_flag=True, help="Add this version's module, question and bundle ids to the ledger (creating it).")
+@click.option("--accept-loss", "accept_loss", multiple=True, metavar="MODULE_ID", help="Accept that learners lose their records of this module (repeatable), or 'all'.")
+def ledger(course_dir: Path, record_ids: bool, accept_loss: tuple[str, ...]) -> None:
+    """Check COURSE_DIR against its identifier ledger (released-ids.json), or --record a release in it.
+
+    Prints what this version of the sources would cost learners of every
+    version the ledger records: a released module missing from its bundle
+    (data-loss), a released question gone (reset), a retired id reused
+    (blocked). Exit 1 on data loss not accepted or a reused id, else 0.
+    """
+    try:
+        course = load_course(course_dir)
+        existing = read_ledger(course_dir)
+        findings = check_ledger(course, existing) if existing is not None else []
+        for finding in findings:
+            click.echo(str(finding))
+        blocking = unaccepted(findings, set(accept_loss))
+        if blocking:
+            fail(ScormpackError(f"{len(blocking)} finding(s) stop a release; nothing was recorded", ledger_path(course_dir)))
+        if record_ids:
+            path = write_ledger(course_dir, record(course, existing))
+            click.echo(f"{path}: recorded the ids of {course.id} {course.version}; commit it with the sources")
+        elif existing is None:
+            click.echo(f"{ledger_path(course_dir)}: no ledger yet; record the ids of a release with --record")
+    except ScormpackError as error:
+        fail(error)
 
 
 @main.command()

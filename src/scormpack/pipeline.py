@@ -113,6 +113,7 @@ class PipelineResult:
     lint_warnings: list[str]
     stats: BuildStats
     shard: tuple[int, int] | None = None
+    release: dict | None = None  # the release check's verdict (build --against, the identifier ledger)
 
     @property
     def warnings(self) -> list[str]:
@@ -430,8 +431,15 @@ def run_pipeline(
     shard: tuple[int, int] | None = None,
     use_cache: bool = True,
     on_package: ProgressCallback | None = None,
+    check_course: Callable[[Course], None] | None = None,
+    check_packages: Callable[[Course, list[tuple[str, str, Path]]], dict | None] | None = None,
 ) -> PipelineResult:
+    """`check_course` runs once the course is loaded; `check_packages` gets (bundle, target, file) for
+    every package once all are built and valid, before anything is moved into place. Either may raise
+    to refuse the release (build --against, the identifier ledger); nothing is written then."""
     course = load_course(Path(course_dir))
+    if check_course is not None:
+        check_course(course)
     bundles = {bundle.id: bundle for bundle in select_bundles(course, bundle_ids)}
     targets = {target.name: target for target in select_targets(course, target_names)}
     matrix = sorted(MatrixEntry(bundle, target) for bundle in bundles for target in targets)
@@ -496,6 +504,10 @@ def run_pipeline(
         result = PipelineResult(course, out_dir, matrix, selected, [records[e] for e in selected], lint, stats, shard)
         if strict and result.warnings:
             raise StrictFailure(result.warnings)
+        if check_packages is not None:
+            built = {record.file for outcome in outcomes for record in outcome.records}
+            located = [(r.bundle, r.target, (Path(staging) if r.file in built else out_dir) / r.file) for r in result.packages]
+            result.release = check_packages(course, located)
         _commit(result, outcomes, staging, cache, package_keys)
         return result
     except BaseException:
@@ -614,6 +626,8 @@ def report_json(result: PipelineResult) -> str:
         "lint": result.lint_warnings,
         "packages": [record.to_json() for record in sorted(result.packages, key=lambda r: (r.bundle, r.target))],
     }
+    if result.release is not None:
+        report["release"] = result.release
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
