@@ -79,6 +79,8 @@ def _changes(old: PackageSnapshot, new: PackageSnapshot):
     if new.validation_errors:
         yield _invalid_new(new)
     yield from _standard_changes(old, new)
+    if old.is_cc != new.is_cc:
+        return  # a cartridge and a SCORM package share no items an LMS could match
     yield from _identity_changes(old, new)
     yield from _item_changes(old, new)
 
