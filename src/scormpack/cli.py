@@ -176,8 +176,6 @@ def build(
         )
     except ReleaseRefused as refused:
         progress.close()
-        for line in refused.lines:
-            click.echo(line, err=True)
         fail(refused)
     except StrictFailure as failure:
         progress.close()
@@ -191,8 +189,8 @@ def build(
         fail(error)
     progress.close()
     echo_build_warnings(result)
-    for line in release.warnings():
-        click.echo(f"release: {line}", err=True)
+    for finding in release.findings():
+        click.echo(f"release: {finding}", err=True)
     rows = [
         [
             record.bundle,
@@ -351,7 +349,7 @@ def ledger(course_dir: Path, record_ids: bool, accept_loss: tuple[str, ...]) -> 
         existing = read_ledger(course_dir)
         findings = check_ledger(course, existing) if existing is not None else []
         for finding in findings:
-            click.echo(str(finding))
+            click.echo(str(finding.finding(set(accept_loss))))
         blocking = unaccepted(findings, set(accept_loss))
         if blocking:
             fail(ScormpackError(f"{len(blocking)} finding(s) stop a release; nothing was recorded", ledger_path(course_dir)))

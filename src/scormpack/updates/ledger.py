@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..cache import write_atomic
 from ..course import Course
-from ..errors import ScormpackError
+from ..errors import ERROR, NOTE, WARNING, Finding, ScormpackError
 from .verdicts import BLOCKED, DATA_LOSS, RESET, RISKY, worst
 
 LEDGER_NAME = "released-ids.json"
@@ -72,9 +72,16 @@ class LedgerFinding:
     module: str | None = None  # the module id an --accept-loss names
     path: Path | None = None
 
+    def finding(self, accepted: set[str] = frozenset()) -> Finding:
+        """As the tool's one finding type: a loss or a reused id is an error, an accepted loss a note."""
+        if self.verdict == DATA_LOSS:
+            severity = NOTE if is_accepted(self, accepted) else ERROR
+        else:
+            severity = ERROR if self.verdict == BLOCKED else WARNING
+        return Finding(self.path, None, severity, f"{self.verdict}: {self.subject}: {self.message}", f"ledger-{self.verdict}")
+
     def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{where}{self.verdict}: {self.subject}: {self.message}"
+        return str(self.finding())
 
     def as_dict(self) -> dict:
         return {"verdict": self.verdict, "subject": self.subject, "message": self.message, "module": self.module,
@@ -178,13 +185,13 @@ def check_ledger(course: Course, ledger: Ledger) -> list[LedgerFinding]:
     return findings
 
 
+def is_accepted(finding: LedgerFinding, accepted: set[str]) -> bool:
+    return ACCEPT_ALL in accepted or finding.module in accepted
+
+
 def unaccepted(findings: list[LedgerFinding], accepted: set[str]) -> list[LedgerFinding]:
     """The findings that stop a build: data loss not accepted (per module id, or 'all'), and any reuse of a retired id."""
-    return [
-        finding for finding in findings
-        if finding.verdict == BLOCKED
-        or (finding.verdict == DATA_LOSS and ACCEPT_ALL not in accepted and finding.module not in accepted)
-    ]
+    return [finding for finding in findings if finding.finding(accepted).severity == ERROR]
 
 
 def record(course: Course, ledger: Ledger | None) -> Ledger:

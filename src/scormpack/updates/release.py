@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..course import Course
-from ..errors import ScormpackError
+from ..errors import ERROR, NOTE, WARNING, Finding, ScormpackError
 from .compare import PackageDiff
 from .diff import diff_pair
 from .folders import ReleasedPackage, pair_packages, released_packages, report_folder
@@ -25,9 +25,8 @@ from .verdicts import DATA_LOSS, LMS_RULES, Change
 class ReleaseRefused(ScormpackError):
     """The release would delete learners' records (or reuse a retired id): nothing was written."""
 
-    def __init__(self, message: str, lines: list[str]):
-        super().__init__(message)
-        self.lines = lines
+    def __init__(self, message: str, path: Path | None, findings: list[Finding]):
+        super().__init__(message, path, findings=[*findings, Finding(path, None, ERROR, message, "release-refused")])
 
 
 @dataclass
@@ -45,8 +44,9 @@ class ReleaseCheck:
             blocking = unaccepted(self.ledger_findings, self.accepted)
             if blocking:
                 raise ReleaseRefused(
-                    f"the sources lose or reuse ids that {ledger_path(self.course_dir).name} records as released; nothing was written",
-                    [str(finding) for finding in blocking],
+                    "the sources lose or reuse ids this ledger records as released; nothing was written",
+                    ledger_path(self.course_dir),
+                    [finding.finding(self.accepted) for finding in blocking],
                 )
         if self.against is not None:
             released_packages(self.against)  # a missing or broken previous release fails before any work
@@ -68,9 +68,10 @@ class ReleaseCheck:
         ]
         if losses:
             raise ReleaseRefused(
-                f"releasing this against {self.against} deletes learners' records; nothing was written "
+                "releasing this deletes learners' records; nothing was written "
                 "(accept per module with --accept-loss MODULE_ID, or --accept-loss all)",
-                [f"{diff.label}: {_line(change)}" for diff, change in losses],
+                report_folder(self.against),
+                [self._finding(diff, change) for diff, change in losses],
             )
         return self.summary(course)
 
@@ -92,12 +93,16 @@ class ReleaseCheck:
             ],
         }
 
-    def warnings(self) -> list[str]:
-        """What the author should see even when the release goes ahead: every change worse than safe."""
-        lines = [str(finding) for finding in self.ledger_findings]
-        for diff in self.diffs:
-            lines += [f"{diff.label}: {_line(change)}" for change in diff.changes if change.verdict() != "safe"]
-        return lines
+    def findings(self) -> list[Finding]:
+        """What the author should see when the release goes ahead: every change worse than safe (an accepted loss as a note)."""
+        found = [finding.finding(self.accepted) for finding in self.ledger_findings]
+        found += [self._finding(diff, change) for diff in self.diffs for change in diff.changes if change.verdict() != "safe"]
+        return found
+
+    def _finding(self, diff: PackageDiff, change: Change) -> Finding:
+        verdict = change.verdict()
+        severity = (NOTE if self._accepted(change) else ERROR) if verdict == DATA_LOSS else WARNING
+        return Finding(None, None, severity, f"{diff.label}: {_line(change)}", f"release-{verdict}")
 
 
 def _line(change: Change) -> str:
