@@ -18,10 +18,11 @@ from pathlib import Path
 from lxml import etree
 
 from ..validate import LIMITS, Limits, PackageReadError, PackageView, Report, describe_standard, read_manifest, validate_package
-from ..validate.archive import ZipMembers, check_entries
+from ..validate.archive import PackageArchive, check_entries
 from ..validate.manifest import CC_STANDARDS, MANIFEST_NAME, NS
 from ..validate.safe_xml import UnsafeXMLError
 from ..validate.standard import cc_resource_kind, scorm_type
+from ..validate.validator import UNREADABLE_ZIP
 
 IMSSS = NS["imsss"]
 QTI = NS["qti"]
@@ -73,7 +74,7 @@ def read_snapshot(path: Path, limits: Limits = LIMITS, validate: bool = False) -
     try:
         snapshot.sha256 = _sha256(path)
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except UNREADABLE_ZIP as error:
         snapshot.problem, snapshot.problem_code = f"not a readable zip file: {error}", "zip-unreadable"
         return snapshot
     with archive:
@@ -86,9 +87,9 @@ def read_snapshot(path: Path, limits: Limits = LIMITS, validate: bool = False) -
         if MANIFEST_NAME not in files:
             snapshot.problem, snapshot.problem_code = f"no {MANIFEST_NAME} at the zip root", "manifest-missing"
             return snapshot
-        members = ZipMembers(archive, limits)
+        members = PackageArchive(archive, limits)
         try:
-            manifest = read_manifest(members.read(MANIFEST_NAME))
+            manifest = read_manifest(members.read(MANIFEST_NAME), MANIFEST_NAME, limits)
         except (PackageReadError, UnsafeXMLError) as error:
             snapshot.problem, snapshot.problem_code = f"{MANIFEST_NAME}: {error}", "manifest-unreadable"
             return snapshot
@@ -97,7 +98,8 @@ def read_snapshot(path: Path, limits: Limits = LIMITS, validate: bool = False) -
             snapshot.problem_code = "manifest-unreadable"
             return snapshot
         view = PackageView(
-            manifest.root, manifest.manifest_bytes, manifest.standard, manifest.schemaversion, files=files, read=members.read
+            manifest.root, manifest.manifest_bytes, manifest.standard, manifest.schemaversion,
+            files=files, read=members.read, limits=limits,
         )
         snapshot.standard = view.standard
         snapshot.schemaversion = view.schemaversion
