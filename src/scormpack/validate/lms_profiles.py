@@ -15,7 +15,7 @@ from lxml import etree
 
 from .archive import PackageReadError
 from .manifest import CC_STANDARDS, NS, XML_BASE, PackageView
-from .report import STANDARD_NAMES, Report, where_of
+from .report import STANDARD_NAMES, Report, Where, where_of
 from .standard import cc_resource_kind, schema_locations
 
 IMSSS = NS["imsss"]
@@ -56,7 +56,7 @@ def check_moodle(view: PackageView, report: Report) -> None:
             _moodle_qti_item(path, item, report)
 
 
-def _schemaversion_where(view: PackageView) -> str:
+def _schemaversion_where(view: PackageView) -> Where | str:
     for element in view.root.iter(view.cp("schemaversion")):
         return where_of(element)
     return "imsmanifest.xml <metadata>"
@@ -321,7 +321,7 @@ def _sets_full_score(condition: etree._Element) -> bool:
     return False
 
 
-def _moodle_multiple_response(where: str, item: etree._Element, report: Report) -> None:
+def _moodle_multiple_response(where: Where, item: etree._Element, report: Report) -> None:
     scoring = [condition for condition in item.iter(_qti("respcondition")) if _sets_full_score(condition)]
     correct = []
     for condition in scoring:

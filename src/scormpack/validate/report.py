@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .. import errors
 from ..targets import MANIFEST_NAME
 
-SEVERITIES = ("error", "warning", "note")
+SEVERITIES = errors.SEVERITIES
 
 STANDARD_NAMES = {
     "scorm12": "SCORM 1.2",
@@ -26,18 +28,53 @@ SCORM2004_EDITIONS = {"CAM 1.3": "2nd Edition", "2004 3rd Edition": "3rd Edition
 FINDINGS_PER_CODE = 200
 
 
-@dataclass
-class Finding:
-    severity: str  # "error", "warning" or "note"
-    where: str  # the file, and for XML the line and element: "imsmanifest.xml:12 <item identifier="I1">"
-    message: str
-    code: str = ""  # a stable category, for pipelines and tests
+@dataclass(frozen=True)
+class Where:
+    """Where a finding is: a file (a package member, or the package), a line, and the element it is about."""
+
+    path: str
+    line: int | None = None
+    element: str = ""  # '<item identifier="I1">'
+
+    def __str__(self) -> str:
+        location = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{location} {self.element}" if self.element else location
+
+    @classmethod
+    def parse(cls, text: str) -> Where:
+        """The Where a finding's text names: 'file', 'file:12', 'file:12 <element>' or 'imsmanifest.xml <element>'."""
+        match = re.fullmatch(r"(?P<path>.+?):(?P<line>\d+)(?: (?P<element>.+))?", text, re.DOTALL)
+        if match:
+            return cls(match["path"], int(match["line"]), match["element"] or "")
+        if text.startswith(f"{MANIFEST_NAME} "):
+            return cls(MANIFEST_NAME, None, text[len(MANIFEST_NAME) + 1 :])
+        return cls(text)
+
+
+@dataclass(frozen=True)
+class Finding(errors.Finding):
+    """The tool's one Finding (path, line, severity, message, code), plus the element it is about.
+
+    Validation prints it as `severity: where: message`, where is the file, line and element
+    ('imsmanifest.xml:12 <item identifier="I1">'), one line per finding after the package's name."""
+
+    element: str = ""
+
+    @classmethod
+    def at(cls, severity: str, where: Where | str, message: str, code: str = "") -> Finding:
+        place = where if isinstance(where, Where) else Where.parse(where)
+        return cls(place.path, place.line, severity, message, code, place.element)
+
+    @property
+    def where(self) -> str:
+        return str(Where(str(self.path or ""), self.line, self.element))
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.where}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"severity": self.severity, "where": self.where, "message": self.message, "code": self.code}
+        return {"severity": self.severity, "where": self.where, "message": self.message, "code": self.code,
+                "path": self.path, "line": self.line, "element": self.element}
 
 
 @dataclass
@@ -47,7 +84,7 @@ class Report:
     schemaversion: str | None = None
     findings: list[Finding] = field(default_factory=list)
     _counts: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
-    _overflow: dict[tuple[str, str], Finding] = field(default_factory=dict, repr=False, compare=False)
+    _overflow: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -74,14 +111,14 @@ class Report:
         """What the package is, in words: 'SCORM 2004 3rd Edition', 'IMS Common Cartridge 1.1', ..."""
         return describe_standard(self.standard, self.schemaversion)
 
-    def error(self, where: str, message: str, code: str = "") -> None:
-        self._add(Finding("error", where, message, code))
+    def error(self, where: Where | str, message: str, code: str = "") -> None:
+        self._add(Finding.at(errors.ERROR, where, message, code))
 
-    def warning(self, where: str, message: str, code: str = "") -> None:
-        self._add(Finding("warning", where, message, code))
+    def warning(self, where: Where | str, message: str, code: str = "") -> None:
+        self._add(Finding.at(errors.WARNING, where, message, code))
 
-    def note(self, where: str, message: str, code: str = "") -> None:
-        self._add(Finding("note", where, message, code))
+    def note(self, where: Where | str, message: str, code: str = "") -> None:
+        self._add(Finding.at(errors.NOTE, where, message, code))
 
     def _add(self, finding: Finding) -> None:
         key = (finding.severity, finding.code)
@@ -89,11 +126,13 @@ class Report:
         if count <= FINDINGS_PER_CODE:
             self.findings.append(finding)
             return
-        overflow = self._overflow.get(key)
-        if overflow is None:
-            overflow = self._overflow[key] = Finding(finding.severity, self.package, "", finding.code)
-            self.findings.append(overflow)
-        overflow.message = f"{count - FINDINGS_PER_CODE:,} more {finding.severity}s like the above ({finding.code or 'uncoded'}) not shown"
+        message = f"{count - FINDINGS_PER_CODE:,} more {finding.severity}s like the above ({finding.code or 'uncoded'}) not shown"
+        counted = Finding(self.package, None, finding.severity, message, finding.code)
+        if key in self._overflow:
+            self.findings[self._overflow[key]] = counted
+        else:
+            self._overflow[key] = len(self.findings)
+            self.findings.append(counted)
 
     def summary(self, strict: bool = False) -> str:
         verdict = "valid" if self.passes(strict) else "INVALID"
@@ -123,14 +162,13 @@ def describe_standard(standard: str, schemaversion: str | None) -> str:
     return name
 
 
-def where_of(element: etree._Element, document: str = MANIFEST_NAME) -> str:
+def where_of(element: etree._Element, document: str = MANIFEST_NAME) -> Where:
     """Names an element for a finding: file, line (when parsed) and tag with its identifier."""
     qname = etree.QName(element)
     tag = f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname
     identifier = element.get("identifier") or element.get("ident")
     label = f'<{tag} {"identifier" if element.get("identifier") else "ident"}="{identifier}">' if identifier else f"<{tag}>"
-    line = f":{element.sourceline}" if element.sourceline else ""
-    return f"{document}{line} {label}"
+    return Where(document, element.sourceline or None, label)
 
 
 def format_report(report: Report, strict: bool = False) -> list[str]:
