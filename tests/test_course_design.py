@@ -83,6 +83,18 @@ def test_every_question_explains_itself(course):
     assert not silent, silent
 
 
+def test_the_length_of_an_option_does_not_give_the_key_away(course):
+    """The key is the longest option in about as many single-choice questions as chance would make it
+    (the first edition: most of them), and multiple-response keys are not all longer than the wrong options."""
+    singles = [q for m in course.modules if m.quiz for q in m.quiz.questions if q.kind == "single"]
+    longest_key = [q.id for q in singles if max(q.options, key=lambda o: len(o.text)).correct]
+    assert 0.1 <= len(longest_key) / len(singles) <= 1 / 3, f"{len(longest_key)} of {len(singles)}: {longest_key}"
+    multiples = [q for m in course.modules if m.quiz for q in m.quiz.questions if q.kind == "multiple"]
+    keys_longer = [q.id for q in multiples
+                   if min(len(o.text) for o in q.correct_options) > max(len(o.text) for o in q.options if not o.correct)]
+    assert len(keys_longer) <= len(multiples) / 3, keys_longer
+
+
 def normalized(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", plain_text(text, None).lower()).split())
 
