@@ -391,3 +391,54 @@ def test_cli_on_a_missing_course_directory(cli, tmp_path):
     result = cli("lint", tmp_path / "nowhere")
     assert result.exit_code == 1
     assert "course directory not found" in result.stdout
+
+
+# ------------------------------------------------------- build and lint agree
+
+
+def build_findings(cli, course: Path, out: Path) -> set[str]:
+    """The `path:line: severity: message` lines a build prints (packages named in brackets left out)."""
+    result = cli("build", course, "-o", out, "--all-targets")
+    lines = set()
+    for line in result.output.splitlines():
+        if ": error: " in line or ": warning: " in line:
+            lines.add(line.split(" [")[0] if line.endswith("]") else line)
+    return lines
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("module", "audiences: [all]", "audience: [all]\nstages: [all]\ncolour: red"),
+        ("module", "../images/steps.svg", "../images/missing.svg"),
+        ("module", "![Three steps: danger, response, call]", "![]"),
+        ("module", "You cannot help anyone if you are hurt too.", "You cannot help anyone. See [x](#nowhere).\n\n<div>boxed</div>\n\n#### Deep"),
+        ("toml", 'sequencing = "free"', 'sequencing = "free"\nlicense = "MIT"'),
+    ],
+)
+def test_build_and_lint_report_the_same_findings(cli, example_course, tmp_path, change):
+    file, old, new = change
+    path = first_module(example_course) if file == "module" else example_course / "course.toml"
+    edit(path, old, new)
+    linted = {str(f) for f in lint_course(example_course) if f.severity != "note"}
+    built = build_findings(cli, example_course, tmp_path / "dist")
+    # The build names files relative to the course directory once it runs; lint as given.
+    normalise = lambda line: line.replace(f"{example_course}/", "")  # noqa: E731
+    assert {normalise(line) for line in built} == {normalise(line) for line in linted}
+    assert linted
+
+
+@pytest.mark.parametrize(
+    "nesting, message",
+    [
+        ("\n".join("  " * depth + "- item" for depth in range(2000)), "lists nest at most 32 levels deep"),
+        ("[" * 50000 + "x" + "]" * 50000, "nested '[' brackets"),
+    ],
+)
+def test_pathological_nesting_is_a_bounded_clear_error_in_build_and_lint(cli, example_course, tmp_path, nesting, message):
+    path = second_module(example_course)
+    path.write_text(path.read_text() + "\n" + nesting + "\n")
+    findings = lint_course(example_course)
+    assert [(f.severity, f.path) for f in findings] == [("error", path)] and message in findings[0].message
+    result = cli("build", example_course, "-o", tmp_path / "dist")
+    assert result.exit_code == 1 and str(findings[0]) in result.output

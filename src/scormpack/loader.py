@@ -264,7 +264,8 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
     audience_ids = {a.id for a in audiences if a.id}
     stage_ids = {s.id for s in stages if s.id}
 
-    modules, modules_complete = _read_modules(root, audience_ids, stage_ids, findings)
+    modules, unreadable = _read_modules(root, audience_ids, stage_ids, findings)
+    modules_complete = len(modules) == len(module_files(root))
     defaults_data = top.get("defaults", dict, default={})
     targets = ["scorm12"]
     if defaults_data is not None:
@@ -302,7 +303,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
     if course.id and course.version:
         _check_package_name_length(course, path, meta)
     bundle_tables = _tables(top, "bundles", path, text, findings)
-    bundles = [_build_bundle(table, course, modules_complete) for table in bundle_tables]
+    bundles = [_build_bundle(table, course, modules_complete, unreadable) for table in bundle_tables]
     course.bundles = [bundle for bundle in bundles if bundle is not None]
     _check_unique([table.data.get("id") for table in bundle_tables], "bundle id", path, text, findings)
     if "bundles" not in data:
@@ -367,7 +368,7 @@ def _check_unique(ids: list[str | None], what: str, path: Path, text: str, findi
         seen.add(value)
 
 
-def _build_bundle(table: _Table, course: Course, modules_complete: bool) -> Bundle | None:
+def _build_bundle(table: _Table, course: Course, modules_complete: bool, unreadable: set[str]) -> Bundle | None:
     bundle_id = table.identifier("id")
     name = bundle_id or f"on line {table.line}"
     audience = table.get("audience", str)
@@ -389,6 +390,9 @@ def _build_bundle(table: _Table, course: Course, modules_complete: bool) -> Bund
             try:
                 modules.append(course.module(module_id))
             except KeyError:
+                broken = True
+                if module_id in unreadable:
+                    continue  # its file's own errors are reported
                 line = _line_of_value(table.text, module_id, table.line_of("modules"))
                 table.findings.error(
                     f"bundle {name!r}: unknown module {module_id!r}{known_ids(module_id, module_ids, 'module')}", table.path, line
@@ -444,22 +448,21 @@ def module_files(root: Path) -> list[Path]:
 
 def _read_modules(
     root: Path, audience_ids: set[str] | None, stage_ids: set[str] | None, findings: Findings
-) -> tuple[list[Module], bool]:
-    """Every module file, read on its own, and whether all could be read (a module with errors is left out)."""
+) -> tuple[list[Module], set[str]]:
+    """Every module file, read on its own (one with errors is left out), and the ids of those left out."""
     modules: list[Module] = []
     seen: dict[str, Path] = {}
     files = module_files(root)
-    complete = True
     for path in files:
         module = read_module(path, audience_ids, stage_ids, findings, seen)
-        if module is None:
-            complete = False
-            continue
-        modules.append(module)
+        if module is not None:
+            modules.append(module)
     if not files:
         findings.error("the course has no module files (*.md)", root)
     modules.sort(key=lambda module: (module.order, module.id))
-    return modules, complete
+    # The ids of files that failed to read: a bundle naming one is not also told the module is unknown.
+    unreadable = set(seen) - {module.id for module in modules}
+    return modules, unreadable
 
 
 def _load_yaml(text: str) -> Any:
@@ -494,6 +497,46 @@ def yaml_problem(error: yaml.YAMLError, front_text: str) -> tuple[str, int]:
     if "found character '@'" in problem or "found character '`'" in problem:
         return f"malformed front matter: {problem}; put the value in quotes", line
     return f"malformed front matter: {problem}", line
+
+
+# Python-Markdown has no depth limit of its own: a list nested 2,000 levels deep or
+# 50,000 nested brackets take it minutes and gigabytes. No page needs a tenth of these.
+MAX_NESTING = 32
+MAX_INDENT = 4 * MAX_NESTING
+
+
+def _nesting_is_bounded(lines: list[str], path: Path, body_line: int, findings: Findings) -> bool:
+    """False (with an error at the line) when the body nests lists, quotes or brackets deeper than MAX_NESTING."""
+    in_code = False
+    brackets = 0
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if not line.strip():
+            brackets = 0  # a blank line ends the paragraph, and any link in it
+            continue
+        stripped = line.lstrip(" \t>")
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        quotes = line[: len(line) - len(stripped)].count(">")
+        problem = None
+        if indent > MAX_INDENT:
+            problem = f"indented {indent} columns: lists nest at most {MAX_NESTING} levels deep"
+        elif quotes > MAX_NESTING:
+            problem = f"{quotes} nested '>' quotes: quotes nest at most {MAX_NESTING} deep"
+        else:
+            for character in line:
+                brackets += character == "["
+                brackets = max(brackets - (character == "]"), 0)
+                if brackets > MAX_NESTING:
+                    problem = f"more than {MAX_NESTING} nested '[' brackets: links and images nest at most {MAX_NESTING} deep"
+                    break
+        if problem:
+            findings.error(f"nested too deeply ({problem}); the page cannot be rendered", path, body_line + index)
+            return False
+    return True
 
 
 def load_module(path: Path, audience_ids: set[str], stage_ids: set[str]) -> Module:
@@ -574,6 +617,8 @@ def read_module(
         quiz_settings = None
 
     lines = body.split("\n")
+    if not _nesting_is_bounded(lines, path, body_line, findings):
+        return None
     quiz = None
     try:
         for block in find_blocks(lines, path, body_line):
