@@ -442,3 +442,25 @@ def test_pathological_nesting_is_a_bounded_clear_error_in_build_and_lint(cli, ex
     assert [(f.severity, f.path) for f in findings] == [("error", path)] and message in findings[0].message
     result = cli("build", example_course, "-o", tmp_path / "dist")
     assert result.exit_code == 1 and str(findings[0]) in result.output
+
+
+def test_a_markdown_file_that_is_not_a_module_is_refused_with_the_rule(example_course):
+    notes = example_course / "NOTES.md"
+    notes.write_text("Ideas for the next edition.\n")
+    assert_found(example_course, "error", notes, 1, "except README.md and files whose name or folder starts with '_' or '.'")
+    notes.rename(example_course / "_NOTES.md")
+    (example_course / "_drafts").mkdir()
+    (example_course / "_drafts" / "idea.md").write_text("Not yet.\n")
+    assert lint_course(example_course) == []
+
+
+def test_a_file_there_with_other_letter_case_is_named(example_course):
+    path = first_module(example_course)
+    edit(path, "../images/steps.svg", "../images/Steps.svg")
+    assert_found(example_course, "error", path, line_of(path, "Steps.svg"), "a file 'steps.svg' exists with other letter case")
+
+
+def test_unknown_ids_list_the_known_ones(example_course):
+    path = first_module(example_course)
+    edit(path, "stages: [induction, refresher]", "stages: [inductoin, refresher]")
+    assert_found(example_course, "error", path, line_of(path, "stages:"), "unknown stage 'inductoin'; did you mean 'induction'?")

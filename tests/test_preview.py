@@ -263,3 +263,34 @@ def test_cli_serves_until_ctrl_c_and_stops_without_a_traceback(example_course):
     assert "Traceback" not in stderr and "Stopped." in stdout
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=5)
+
+
+@pytest.mark.parametrize("ignore_sigint", [False, True], ids=["sigterm", "sigterm-with-sigint-ignored"])
+def test_sigterm_stops_the_preview_and_removes_its_temporary_build(example_course, tmp_path, ignore_sigint):
+    """Process managers and CI stop a server with SIGTERM; a background job of a script has SIGINT ignored."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    command = [sys.executable, "-m", "scormpack", "preview", str(example_course), "--bundle", BUNDLE, "--port", "0"]
+
+    def ignore() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(temporary)},
+        preexec_fn=ignore if ignore_sigint else None,
+    )
+    try:
+        for line in process.stdout:
+            if "at http://127.0.0.1:" in line:
+                break
+        assert [p.name for p in temporary.iterdir() if p.name.startswith("scormpack-preview-")], "no temporary build"
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr and "Stopped." in stdout
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("scormpack-preview-")] == []

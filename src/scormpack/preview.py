@@ -18,6 +18,7 @@ import http.server
 import json
 import mimetypes
 import sys
+import signal
 import tempfile
 import threading
 import time
@@ -491,14 +492,35 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+class _Terminated(Exception):
+    """SIGTERM (or SIGHUP) arrived: how process managers and CI stop a server."""
+
+
+def _terminate(signal_number: int, frame) -> None:
+    raise _Terminated(signal_number)
+
+
 def run(preview: Preview, echo: Callable[[str], None]) -> None:
-    """Serves until Ctrl-C; stops cleanly (no traceback) and removes the temporary build."""
+    """Serves until Ctrl-C or SIGTERM; stops cleanly (no traceback) and removes the temporary build.
+
+    SIGTERM is handled even when SIGINT is ignored (a background job of a
+    non-interactive shell), so the temporary build never stays behind.
+    """
+    previous: dict[int, object] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if number is not None:
+                previous[number] = signal.signal(number, _terminate)
     try:
         preview.start()
         echo(f"Previewing {preview.current.bundle_id} ({preview.current.target_name}) at {preview.url}")
         echo("Edit the sources to rebuild; press Ctrl-C to stop.")
         preview.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated):
         echo("Stopped.")
     finally:
-        preview.stop()
+        try:
+            preview.stop()
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
