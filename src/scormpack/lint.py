@@ -10,6 +10,7 @@ Modules the last build rendered from the same sources come from its cache
 """
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .cache import BuildCache, CACHE_DIR_NAME, ModuleCache, load_module_cache
@@ -38,29 +39,80 @@ def fails(findings: list[Finding], strict: bool = False) -> bool:
     return any(f.severity == ERROR or (strict and f.severity == WARNING) for f in findings)
 
 
-def render_findings(course: Course, out_dir: Path | None = None) -> list[Finding]:
-    """What rendering every bundle finds: each module's errors and warnings, every module tried."""
-    from .pipeline import InputKeys  # the build's cache keys (pipeline imports this module's neighbours)
+def render_findings(course: Course, out_dir: Path | None = None, jobs: int | None = None) -> list[Finding]:
+    """What rendering every bundle finds: each module's errors and warnings, every module tried.
+
+    Modules the build's cache holds give their warnings from there; the others
+    are rendered, in `jobs` worker processes when there are many (as the build does).
+    """
+    from .pipeline import InputKeys, default_jobs  # the build's cache keys and worker count
 
     cache = BuildCache(Path(out_dir) / CACHE_DIR_NAME) if out_dir is not None else None
     keys = InputKeys(course, cache.files) if cache is not None else None
     findings = Findings()
+    work: list[tuple[str, list[str]]] = []  # (bundle id, ids of the modules to render)
     for bundle in course.bundles:
         module_cache = _cached_modules(cache, keys, bundle) if cache is not None else None
+        missing = []
         for module in bundle.modules:
             cached = module_cache.lookup(module) if module_cache is not None else None
-            if cached is not None:
-                warnings = cached[1]
+            if cached is None:
+                missing.append(module.id)
             else:
-                try:
-                    [per_layout] = render_modules(course, bundle, [module], ["sco"])
-                except ScormpackError as error:
-                    findings.extend(error.findings)
-                    continue
-                warnings = per_layout["sco"][1]
-            for warning in warnings:
-                findings.extend(Finding(f.path, f.line, WARNING, f.message) for f in warning.findings)
+                findings.extend(_as_warnings(cached[1]))
+        if missing:
+            work.append((bundle.id, missing))
+    workers = min(jobs or default_jobs(), max(1, sum(len(ids) for _, ids in work) // PER_WORKER))
+    if workers <= 1:
+        for bundle_id, module_ids in work:
+            findings.extend(_render_part(course, bundle_id, module_ids))
+        return findings.items
+    parts = [
+        (bundle_id, module_ids[index::workers]) for bundle_id, module_ids in work for index in range(workers)
+    ]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
+        for part_findings in pool.map(_render_in_worker, [part for part in parts if part[1]]):
+            findings.extend(part_findings)
     return findings.items
+
+
+# Fewer modules than this per worker are not worth a process.
+PER_WORKER = 150
+_worker_course: Course | None = None
+
+
+def _init_worker(course: Course) -> None:
+    global _worker_course
+    _worker_course = course
+
+
+def _render_in_worker(part: tuple[str, list[str]]) -> list[Finding]:
+    assert _worker_course is not None, "_render_in_worker runs after _init_worker"
+    return _render_part(_worker_course, *part)
+
+
+def _render_part(course: Course, bundle_id: str, module_ids: list[str]) -> list[Finding]:
+    """Render some of a bundle's modules; when one fails, each on its own, so every module's problems are found."""
+    bundle = course.bundle(bundle_id)
+    wanted = set(module_ids)
+    modules = [module for module in bundle.modules if module.id in wanted]
+    findings: list[Finding] = []
+    try:
+        rendered = render_modules(course, bundle, modules, ["sco"])
+    except ScormpackError:
+        rendered = []
+        for module in modules:
+            try:
+                rendered += render_modules(course, bundle, [module], ["sco"])
+            except ScormpackError as error:
+                findings += error.findings
+    for per_layout in rendered:
+        findings += _as_warnings(per_layout["sco"][1])
+    return findings
+
+
+def _as_warnings(warnings: list[ScormpackError]) -> list[Finding]:
+    return [Finding(f.path, f.line, WARNING, f.message, f.code) for warning in warnings for f in warning.findings]
 
 
 def _cached_modules(cache: BuildCache, keys, bundle: Bundle) -> ModuleCache | None:
