@@ -248,3 +248,22 @@ def test_untrusted_zip_is_read_with_validates_limits(cli, versions, tmp_path: Pa
     assert (code, report["verdict"]) == (1, "blocked")
     assert "'..' segment" in report["packages"][0]["changes"][0]["new"]
     assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_a_new_saved_state_format_resets(cli, versions, tmp_path: Path):
+    """A runtime that saves its state in another layout cannot read back what the old one saved."""
+    v1, _ = versions(lambda c: None)
+    old = next(v1.glob("*staff-induction-scorm12.zip"))
+    new = tmp_path / "new-layout.zip"
+    with zipfile.ZipFile(old) as source, zipfile.ZipFile(new, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "first-minutes/index.html":
+                text = data.decode("utf-8")
+                assert '"stateFormat":1' in text
+                data = text.replace('"stateFormat":1', '"stateFormat":2').encode("utf-8")
+            target.writestr(info, data)
+    code, report = diff_json(cli, old, new)
+    assert (code, report["verdict"]) == (1, "reset")
+    (change,) = [c for c in report["packages"][0]["changes"] if c["change"] == "saved-state-format"]
+    assert (change["item"], change["old"], change["new"]) == ("ITEM-first-minutes", "1", "2")

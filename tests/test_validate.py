@@ -476,7 +476,7 @@ def test_suspend_data_estimate_covers_the_longest_answers():
     sco = {"pageCount": 3}
     quiz = {"attempts": 2, "questions": [{"id": "q1", "type": "fillin"}, {"id": "q2", "type": "multiple", "options": ["a", "b", "c"]}]}
     # What the runtime writes with every page seen and the longest answers (its JSON has no spaces).
-    longest = json.dumps({"p": 3, "v": [0, 1, 2, 3], "q": {"n": 2, "r": {"q1": ["\\" * 250], "q2": ["a", "b", "c"]}}}, separators=(",", ":"))
+    longest = json.dumps({"f": 1, "p": 3, "v": [0, 1, 2, 3], "q": {"n": 2, "r": {"q1": ["\\" * 250], "q2": ["a", "b", "c"]}}}, separators=(",", ":"))
     assert estimate_suspend_data(sco, quiz) == len(longest)
 
 

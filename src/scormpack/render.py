@@ -31,6 +31,10 @@ PAGE_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*#*\s*$")
 # One file per module holding every page (a SCO must Initialize and Terminate once),
 # or one file per page (plain web content, as Common Cartridge imports it).
 LAYOUTS = ("sco", "paged")
+# The layout of what the runtime saves in cmi.suspend_data (static/scormpack.js, suspendData). Raise it
+# when that layout changes: the runtime then starts cleanly on state of the old layout, and
+# `scormpack diff` judges the update a reset.
+SAVED_STATE_FORMAT = 1
 
 
 @dataclass
@@ -329,6 +333,7 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
                 "title": module.title,
                 "pageCount": len(pages),
                 "hasQuiz": quiz is not None,
+                "stateFormat": SAVED_STATE_FORMAT,
             }
         ),
         "quiz_json": _script_json(quiz_data(module.quiz)) if module.quiz else "",

@@ -622,6 +622,8 @@
 
   function Runtime() {
     this.sco = readJson("sp-sco") || {};
+    // The layout of the saved state (suspendData below); the page says which one this runtime writes.
+    this.stateFormat = this.sco.stateFormat || 1;
     this.quizData = readJson("sp-quiz");
     this.layout = doc.body.getAttribute("data-layout") || "sco";
     this.pages = toArray(doc.querySelectorAll("[data-sp-page]"));
@@ -666,9 +668,9 @@
     this.prevModule.addEventListener("click", function () { self.requestNavigation("previous"); });
     this.nextModule.addEventListener("click", function () { self.requestNavigation("continue"); });
 
-    var saved = resume.saved || {};
-    if (Array.isArray(saved.v)) this.visited = saved.v.filter(function (i) { return typeof i === "number"; });
-    if (this.quiz && saved.q) this.quiz.restore(saved.q.n, saved.q.r);
+    var saved = this.readableState(resume.saved);
+    this.visited = saved.visited;
+    if (this.quiz && saved.quiz) this.restoreQuiz(saved.quiz);
     var bookmark = parseInt(resume.location, 10);
     if (!(bookmark >= 0 && bookmark < this.pages.length)) bookmark = 0;
 
@@ -678,6 +680,53 @@
     window.addEventListener("unload", finish);
 
     this.go(bookmark, false);
+  };
+
+  // What can be read back of the saved state. An LMS hands a new version of a
+  // module the state its previous version saved (Moodle does, as-is): a layout
+  // of another format is dropped whole; in a known one, pages that no longer
+  // exist are dropped, and the last answers are kept only when every one is for
+  // a question the module still has (the attempts used are kept either way).
+  // The status and score stay in the LMS's own fields, so a passed quiz stays passed.
+  Runtime.prototype.readableState = function (saved) {
+    var state = { visited: [], quiz: null };
+    if (!saved || typeof saved !== "object" || Array.isArray(saved)) return state;
+    if (saved.f !== undefined && saved.f !== this.stateFormat) return state; // no "f": the first layout, this one
+    var count = this.pages.length;
+    if (Array.isArray(saved.v)) {
+      state.visited = saved.v.filter(function (i) { return typeof i === "number" && i % 1 === 0 && i >= 0 && i < count; });
+    }
+    var q = saved.q;
+    if (this.quiz && q && typeof q === "object" && typeof q.n === "number" && q.n >= 0) {
+      var answers = q.r && typeof q.r === "object" && !Array.isArray(q.r) ? q.r : null;
+      var known = {};
+      this.quizData.questions.forEach(function (question) { known[question.id] = true; });
+      var readable = !!answers && Object.keys(answers).every(function (id) {
+        return known[id] === true && Array.isArray(answers[id]);
+      });
+      state.quiz = { attempts: Math.floor(q.n), answers: readable ? answers : null };
+    }
+    return state;
+  };
+
+  Runtime.prototype.restoreQuiz = function (saved) {
+    var quiz = this.quiz;
+    try {
+      quiz.restore(saved.attempts, saved.answers);
+    } catch (e) {
+      // Answers of a shape this page cannot show: start the check clean, attempts kept.
+      var onRetry = quiz.onRetry;
+      quiz.onRetry = null;
+      quiz.retry();
+      quiz.onRetry = onRetry;
+      quiz.lastAnswers = null;
+      quiz.result = null;
+      quiz.attemptsUsed = saved.attempts;
+    }
+    if (!quiz.result && quiz.attemptsLeft() <= 0) {
+      quiz.setLocked(true);
+      quiz.showMessage(message("no_attempts_left"), "");
+    }
   };
 
   // Reads what the LMS stored; sets "incomplete" on a first start.
@@ -805,7 +854,7 @@
 
   // Compact bookmark data: page, visited pages, quiz attempts and last answers.
   Runtime.prototype.suspendData = function (limit) {
-    var data = { p: this.page, v: this.visited };
+    var data = { f: this.stateFormat, p: this.page, v: this.visited };
     if (this.quiz && this.quiz.attemptsUsed) {
       data.q = { n: this.quiz.attemptsUsed, r: this.quiz.lastAnswers || {} };
     }
@@ -821,7 +870,7 @@
         text = JSON.stringify(data);
       }
     }
-    if (text.length > limit) text = JSON.stringify({ p: this.page });
+    if (text.length > limit) text = JSON.stringify({ f: this.stateFormat, p: this.page });
     return text;
   };
 

@@ -282,6 +282,12 @@ def _kept_item(before: ItemSnapshot, after: ItemSnapshot, old: PackageSnapshot, 
             RESET, f"the item now holds module '{after.module}', whose page is handed the saved state of '{before.module}'"
         )
         return
+    if before.state_format and after.state_format and before.state_format != after.state_format:
+        yield Change(identifier, "saved-state-format", str(before.state_format), str(after.state_format)).both(
+            RESET,
+            "the runtime saves its state in another layout now: the new page starts cleanly on the old state, keeping "
+            "the LMS's status and score and its bookmark, not the pages seen or the last answers",
+        )
     if before.pass_mark != after.pass_mark:
         yield Change(identifier, "pass-mark", _percent(before.pass_mark), _percent(after.pass_mark)).judge(
             MOODLE,

@@ -40,6 +40,7 @@ class ItemSnapshot:
     module: str | None = None  # scormpack SCOs: the module the page belongs to
     page_count: int | None = None  # scormpack SCOs: pages the bookmark can point to
     questions: tuple[str, ...] | None = None  # scormpack SCOs and CC assessments: the question ids
+    state_format: int | None = None  # scormpack SCOs: the layout of the saved state (1 before pages said)
 
 
 @dataclass
@@ -143,7 +144,7 @@ def _read_items(snapshot: PackageSnapshot, view: PackageView) -> None:
 
 def _scorm_item(view, element, resource, identifier: str, title: str, launch: str | None) -> ItemSnapshot:
     kind = scorm_type(resource) or "asset"
-    module = page_count = questions = None
+    module = page_count = questions = state_format = None
     pass_mark = _pass_mark(element)
     launched = view.launch_page(resource) if kind == "sco" else None
     page = launched[1] if launched else None
@@ -152,13 +153,16 @@ def _scorm_item(view, element, resource, identifier: str, title: str, launch: st
         if sco is not None:  # a scormpack SCO: its page declares what the runtime saves
             module = str(sco.get("moduleId") or "") or None
             page_count = _int(sco.get("pageCount"))
+            state_format = _int(sco.get("stateFormat", 1))
             quiz = _script_json(page, "sp-quiz")
             if quiz is not None:
                 questions = tuple(str(q.get("id", "")) for q in quiz.get("questions") or [] if isinstance(q, dict))
                 if pass_mark is None and isinstance(quiz.get("passMark"), (int, float)):
                     pass_mark = float(quiz["passMark"])
                 page_count = (page_count or 0) + 1  # the knowledge check is a page of its own
-    return ItemSnapshot(identifier, title, element.sourceline, launch, kind, kind == "sco", pass_mark, module, page_count, questions)
+    return ItemSnapshot(
+        identifier, title, element.sourceline, launch, kind, kind == "sco", pass_mark, module, page_count, questions, state_format
+    )
 
 
 def _cc_item(view, element, resource, identifier: str, title: str, launch: str | None) -> ItemSnapshot:

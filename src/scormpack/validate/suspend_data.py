@@ -19,7 +19,7 @@ def estimate_suspend_data(sco: dict, quiz: dict | None) -> int:
     longest answer to each question.
     """
     pages = int(sco.get("pageCount", 1)) + (1 if quiz else 0)
-    data: dict = {"p": max(pages - 1, 0), "v": list(range(pages))}
+    data: dict = {"f": int(sco.get("stateFormat", 1)), "p": max(pages - 1, 0), "v": list(range(pages))}
     if quiz:
         attempts = int(quiz.get("attempts") or 0) or 9999  # unlimited: a realistic ceiling on the counter
         data["q"] = {"n": attempts, "r": {q.get("id", ""): _longest_answer(q) for q in quiz.get("questions", [])}}
