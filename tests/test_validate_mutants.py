@@ -171,6 +171,17 @@ def test_a_resource_file_over_the_ceiling_is_an_error_naming_it(packages):
     assert any(f.where == quiz.filename and f.code == "too-large" for f in report.errors), [str(f) for f in report.errors]
 
 
+def test_a_page_over_the_ceiling_is_a_note_not_an_error(packages):
+    """An LMS serves a large page as it is; validate says which pages its checks could not parse."""
+    package = packages["scorm2004"]
+    with zipfile.ZipFile(package) as archive:
+        manifest_size = archive.getinfo("imsmanifest.xml").file_size
+    report = validate_package(package, limits=Limits(xml_bytes=max(manifest_size, 200)))
+    notes = [f for f in report.notes if f.code == "too-large"]
+    assert report.valid and notes, [str(f) for f in report.findings]
+    assert all(f.path.endswith(".html") and "the checks that read pages skipped it" in f.message for f in notes)
+
+
 def test_findings_past_two_hundred_of_a_kind_are_counted_not_listed(tmp_path):
     files = "".join(f'<file href="missing/{number}.html"/>' for number in range(1000))
     manifest = f"""<?xml version="1.0"?>

@@ -9,7 +9,7 @@ file names and bounded reads of its members, for the checks.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
@@ -126,6 +126,7 @@ class PackageView(Manifest):
     files: set[str]
     read: Callable[[str], bytes]  # raises PackageReadError
     limits: Limits = LIMITS
+    unparsed: dict[str, str] = field(default_factory=dict)  # page -> why the checks could not parse it
 
     def read_xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), name, self.limits.xml_bytes, self.limits.xml_elements)
@@ -153,7 +154,10 @@ class PackageView(Manifest):
             return None
         try:
             return path, self.read_html(path)
-        except (PackageReadError, TooLargeError, etree.ParserError, etree.XMLSyntaxError, ValueError):
+        except TooLargeError as error:
+            self.unparsed[path] = str(error)
+            return None
+        except (PackageReadError, etree.ParserError, etree.XMLSyntaxError, ValueError):
             return None
 
 
