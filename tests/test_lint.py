@@ -464,3 +464,14 @@ def test_unknown_ids_list_the_known_ones(example_course):
     path = first_module(example_course)
     edit(path, "stages: [induction, refresher]", "stages: [inductoin, refresher]")
     assert_found(example_course, "error", path, line_of(path, "stages:"), "unknown stage 'inductoin'; did you mean 'induction'?")
+
+
+def test_a_link_to_another_modules_anchor_is_checked_against_its_ids(cli, example_course, tmp_path):
+    path = first_module(example_course)
+    edit(path, "(02-emergency-numbers.md)", "(02-emergency-numbers.md#nowhere)")
+    message = "link to module 'emergency-numbers' at '#nowhere': no element of that module has that id"
+    assert_found(example_course, "warning", path, line_of(path, "#nowhere"), message)
+    result = cli("build", example_course, "-o", tmp_path / "dist")
+    assert message in result.output
+    edit(path, "(02-emergency-numbers.md#nowhere)", "(02-emergency-numbers.md#page-2)")
+    assert lint_course(example_course) == []

@@ -17,6 +17,7 @@ from .cache import BuildCache, CACHE_DIR_NAME, ModuleCache, load_module_cache
 from .course import Bundle, Course
 from .errors import ERROR, WARNING, Finding, Findings, ScormpackError
 from .loader import read_course
+from .markdown_ext.checks import module_anchor_warnings, rendered_ids, rendered_module_links
 from .render import LAYOUTS, render_modules
 
 __all__ = ["Finding", "fails", "lint_course", "render_findings"]
@@ -51,6 +52,8 @@ def render_findings(course: Course, out_dir: Path | None = None, jobs: int | Non
     keys = InputKeys(course, cache.files) if cache is not None else None
     findings = Findings()
     work: list[tuple[str, list[str]]] = []  # (bundle id, ids of the modules to render)
+    # Per bundle, what each rendered module holds: its ids and its links to other modules' anchors.
+    anchors: dict[str, dict[str, tuple[set[str], list]]] = {bundle.id: {} for bundle in course.bundles}
     for bundle in course.bundles:
         module_cache = _cached_modules(cache, keys, bundle) if cache is not None else None
         missing = []
@@ -60,20 +63,31 @@ def render_findings(course: Course, out_dir: Path | None = None, jobs: int | Non
                 missing.append(module.id)
             else:
                 findings.extend(_as_warnings(cached[1]))
+                anchors[bundle.id][module.id] = _anchors_of(cached[0])
         if missing:
             work.append((bundle.id, missing))
     workers = min(jobs or default_jobs(), max(1, sum(len(ids) for _, ids in work) // PER_WORKER))
+    parts = [(bundle_id, module_ids[index::workers]) for bundle_id, module_ids in work for index in range(workers)]
+    parts = [part for part in parts if part[1]]
     if workers <= 1:
-        for bundle_id, module_ids in work:
-            findings.extend(_render_part(course, bundle_id, module_ids))
-        return findings.items
-    parts = [
-        (bundle_id, module_ids[index::workers]) for bundle_id, module_ids in work for index in range(workers)
-    ]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
-        for part_findings in pool.map(_render_in_worker, [part for part in parts if part[1]]):
-            findings.extend(part_findings)
+        results = [_render_part(course, *part) for part in parts]
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
+            results = list(pool.map(_render_in_worker, parts))
+    for (bundle_id, _), (part_findings, part_anchors) in zip(parts, results):
+        findings.extend(part_findings)
+        anchors[bundle_id].update(part_anchors)
+    for bundle in course.bundles:
+        held = anchors[bundle.id]
+        ids = {module_id: module_ids for module_id, (module_ids, _) in held.items()}
+        for module in bundle.modules:
+            if module.id in held:
+                findings.extend(_as_warnings(module_anchor_warnings(module, held[module.id][1], ids)))
     return findings.items
+
+
+def _anchors_of(rendered) -> tuple[set[str], list]:
+    return rendered_ids(rendered.files), rendered_module_links(rendered.files)
 
 
 # Fewer modules than this per worker are not worth a process.
@@ -86,12 +100,12 @@ def _init_worker(course: Course) -> None:
     _worker_course = course
 
 
-def _render_in_worker(part: tuple[str, list[str]]) -> list[Finding]:
+def _render_in_worker(part: tuple[str, list[str]]) -> tuple[list[Finding], dict]:
     assert _worker_course is not None, "_render_in_worker runs after _init_worker"
     return _render_part(_worker_course, *part)
 
 
-def _render_part(course: Course, bundle_id: str, module_ids: list[str]) -> list[Finding]:
+def _render_part(course: Course, bundle_id: str, module_ids: list[str]) -> tuple[list[Finding], dict]:
     """Render some of a bundle's modules; when one fails, each on its own, so every module's problems are found."""
     bundle = course.bundle(bundle_id)
     wanted = set(module_ids)
@@ -106,9 +120,12 @@ def _render_part(course: Course, bundle_id: str, module_ids: list[str]) -> list[
                 rendered += render_modules(course, bundle, [module], ["sco"])
             except ScormpackError as error:
                 findings += error.findings
+    anchors = {}
     for per_layout in rendered:
-        findings += _as_warnings(per_layout["sco"][1])
-    return findings
+        module, warnings = per_layout["sco"]
+        findings += _as_warnings(warnings)
+        anchors[module.module.id] = _anchors_of(module)
+    return findings, anchors
 
 
 def _as_warnings(warnings: list[ScormpackError]) -> list[Finding]:

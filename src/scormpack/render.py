@@ -16,7 +16,7 @@ from markupsafe import Markup
 from .course import Bundle, Course, Module, Question, Quiz, QuizSettings
 from .errors import ScormpackError
 from .markdown_ext.blocks import CODE_FENCE
-from .markdown_ext.checks import check_anchors
+from .markdown_ext.checks import check_anchors, check_module_anchors
 from .markdown_ext.conditional import filter_passages
 from .markdown_ext.links import LinkContext, LinkExtension
 from .messages import Messages, messages_for
@@ -216,6 +216,7 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
             rendered, module_warnings = cached
         warnings.extend(module_warnings)
         modules.append(rendered)
+    warnings.extend(check_module_anchors(modules))
     shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in RUNTIME_FILES}
     for rendered in modules:
         shared.update(rendered.media)

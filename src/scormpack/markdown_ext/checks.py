@@ -160,3 +160,39 @@ def check_anchors(context: LinkContext, page_count: int, has_quiz: bool) -> None
             context.warnings.append(
                 ScormpackError(f"link to '#{fragment}': no heading or element of this module has that id", context.module_path, line)
             )
+
+
+ELEMENT_ID = re.compile(r'\bid="([^"]+)"')
+MODULE_LINK = re.compile(r'href="\.\./([^/"]+)/index\.html#([^"]+)"')
+
+
+def rendered_ids(files: dict[str, bytes]) -> set[str]:
+    """The ids a rendered module's pages really have."""
+    return {found for content in files.values() for found in ELEMENT_ID.findall(content.decode("utf-8", "replace"))}
+
+
+def rendered_module_links(files: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(module id, anchor) of each link to another module's page with an anchor."""
+    return [link for content in files.values() for link in MODULE_LINK.findall(content.decode("utf-8", "replace"))]
+
+
+def check_module_anchors(modules: list) -> list[ScormpackError]:
+    """A link to another module with `#id` must name an id that module's pages have (modules: RenderedModule)."""
+    ids = {rendered.module.id: rendered_ids(rendered.files) for rendered in modules}
+    warnings = []
+    for rendered in modules:
+        warnings += module_anchor_warnings(rendered.module, rendered_module_links(rendered.files), ids)
+    return warnings
+
+
+def module_anchor_warnings(module, links: list[tuple[str, str]], ids: dict[str, set[str]]) -> list[ScormpackError]:
+    """The links of one module (course.Module) to other modules' anchors that are not there."""
+    lines = module.body.split("\n")
+    warnings = []
+    for target, fragment in dict.fromkeys(links):
+        if target in ids and fragment not in ids[target]:
+            line = next((module.body_line + n for n, text in enumerate(lines) if f"#{fragment}" in text), module.body_line)
+            warnings.append(
+                ScormpackError(f"link to module {target!r} at '#{fragment}': no element of that module has that id", module.path, line)
+            )
+    return warnings
