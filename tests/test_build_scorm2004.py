@@ -307,7 +307,7 @@ def test_validate_recognises_both_editions(cli, example_course, tmp_path):
     packages = sorted((tmp_path / "dist").glob("*.zip"))
     result = cli("validate", *packages)
     assert result.exit_code == 0, result.output
-    assert result.output.count("valid scorm2004 (0 errors, 0 warnings)") == 2
+    assert result.output.count("valid scorm2004 (no errors, no warnings)") == 2
 
 
 def test_default_targets_may_name_the_2004_editions(cli, example_course, tmp_path):

@@ -412,7 +412,7 @@ def test_output_lines_name_package_severity_where_and_message(cli, tmp_path):
     assert result.exit_code == 0
     assert result.output.splitlines() == [
         f"{package}: warning: notes.txt: file is in the package but the manifest lists it in no resource",
-        f"{package}: valid scorm12 (0 errors, 1 warnings): SCORM 1.2, schemaversion '1.2'",
+        f"{package}: valid scorm12 (no errors, 1 warning): SCORM 1.2, schemaversion '1.2'",
     ]
 
 
@@ -420,7 +420,7 @@ def test_strict_makes_warnings_fail(cli, tmp_path):
     package = scorm12_package(tmp_path / "p.zip", files={"index.html": PAGE, "notes.txt": "x"})
     result = cli("validate", "--strict", package)
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1] == f"{package}: INVALID scorm12 (0 errors, 1 warnings): SCORM 1.2, schemaversion '1.2'"
+    assert result.output.splitlines()[-1] == f"{package}: INVALID scorm12 (no errors, 1 warning): SCORM 1.2, schemaversion '1.2'"
 
 
 def test_json_format_for_pipelines(cli, tmp_path):

@@ -138,7 +138,7 @@ class Report:
         verdict = "valid" if self.passes(strict) else "INVALID"
         found = self.description if self.standard != "unknown" else "standard not recognised"
         version = f", schemaversion {self.schemaversion!r}" if self.schemaversion is not None else ""
-        counts = f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+        counts = f"{errors.count_words(len(self.errors), 'error')}, {errors.count_words(len(self.warnings), 'warning')}"
         return f"{verdict} {self.standard} ({counts}): {found}{version}"
 
     def as_dict(self, strict: bool = False) -> dict:
