@@ -228,6 +228,25 @@ def test_outline_resolves_xml_base_and_parameters_and_skips_hidden_items():
     assert [(item.title, item.href) for item in outline.launchable()] == [("One", "one/index.html?lang=en")]
 
 
+def test_outline_applies_xml_base_at_every_level_as_validate_does():
+    """Preview reads the manifest with validate's reader: xml:base on <manifest>, <resources> and
+    <resource> all apply, and a path is normalised the way validate checks it."""
+    manifest = b"""<?xml version="1.0"?>
+<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="M" xml:base="course/">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="O"><organization identifier="O"><title>Course</title>
+    <item identifier="I1" identifierref="R1"><title>One</title></item>
+    <item identifier="I2" identifierref="R2"><title>Two</title></item>
+  </organization></organizations>
+  <resources xml:base="modules/">
+    <resource identifier="R1" type="webcontent" href="index.html?page=2" xml:base="one/"/>
+    <resource identifier="R2" type="webcontent" href="../shared/start.html"/>
+  </resources>
+</manifest>"""
+    outline = read_outline(manifest)
+    assert [item.href for item in outline.launchable()] == ["course/modules/one/index.html?page=2", "course/shared/start.html"]
+
+
 def test_cli_requires_a_bundle_when_the_course_has_several(cli, example_course):
     result = cli("preview", example_course, "--port", "0")
     assert result.exit_code == 1
