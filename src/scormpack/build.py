@@ -1,11 +1,80 @@
-"""Choosing what to build and planning one package; pipeline.py runs the whole build."""
+"""Building one package: choosing what to build, then plan, validate and zip.
+
+`build_package` is the one way a package is made, for the release pipeline
+(pipeline.py, in its workers) and for the preview alike:
+
+    plan = target.plan(rendered)       the manifest and every entry (targets/)
+    validate the plan                  our schemas and the integrity checks (validate/)
+    write_package(...)                 the deterministic zip (package.py)
+"""
 from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .course import Bundle, Course
 from .errors import ScormpackError, UsageError
+from .package import write_package
 from .render import RenderedBundle
 from .targets import TARGETS, PackagePlan, Target
 from .validate import Finding, validate_plan
+
+
+@dataclass
+class BuiltPackage:
+    """A package written, and what building it found."""
+
+    path: Path
+    plan: PackagePlan
+    findings: list[Finding]  # validation's (errors stop the build, so warnings and notes)
+    files: int  # entries in the zip
+    media: list[Path]  # course files the package holds as they are (their hashes key its reuse)
+    suspend_estimates: dict[str, int | None] = field(default_factory=dict)  # for the next build (EarlierBuild)
+
+    def warnings(self, course: Course) -> list[str]:
+        """The plan's warnings the author did not accept and validation's, files named relative to the course."""
+        root = course.root.resolve()
+        shown = [relative_warning(warning, root) for warning, reason in self._acceptance(course) if reason is None]
+        return shown + [f"{f.where}: {f.message}" for f in self.findings if f.severity == "warning"]
+
+    def notes(self, course: Course) -> list[str]:
+        """The plan's warnings the author accepted ([accept] in course.toml, accept= on a question), with why."""
+        root = course.root.resolve()
+        return [f"{relative_warning(warning, root)} ({reason})" for warning, reason in self._acceptance(course) if reason is not None]
+
+    def _acceptance(self, course: Course) -> list[tuple[ScormpackError, str | None]]:
+        return [(w, course.acceptance(getattr(w, "code", ""), w.path, w.line)) for w in self.plan.warnings]
+
+
+@dataclass
+class EarlierBuild:
+    """What an earlier build of the same package leaves for a rebuild to reuse; the bytes never depend on it."""
+
+    package: Path | None = None  # its file: unchanged members are copied from it compressed (package.py)
+    # Saved-state estimates of launch pages by sha256 (validate.check_suspend_data): unchanged pages are not parsed.
+    suspend_estimates: dict[str, int | None] = field(default_factory=dict)
+
+
+def build_package(
+    course: Course,
+    bundle: Bundle,
+    target: Target,
+    rendered: RenderedBundle,
+    destination: Path,
+    earlier: EarlierBuild | None = None,
+) -> BuiltPackage:
+    """Plan, validate and write one package to destination (atomically); raises, writing nothing, when invalid."""
+    earlier = earlier or EarlierBuild()
+    estimates: dict[str, int | None] = {}  # the ones this package uses, found earlier or now
+    plan, findings = plan_package(course, bundle, target, rendered, ChainMap(estimates, earlier.suspend_estimates))
+    entries = plan.all_entries()
+    write_package(destination, entries, first=(plan.manifest_name,), previous=earlier.package)
+    root = course.root.resolve()
+    sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
+    media = sorted({source for source in sources if source.is_relative_to(root)})
+    return BuiltPackage(destination, plan, findings, len(entries), media, estimates)
 
 
 def select_bundles(course: Course, bundle_ids: list[str]) -> list[Bundle]:
@@ -28,10 +97,16 @@ def select_targets(course: Course, target_names: list[str]) -> list[Target]:
     return [TARGETS[name] for name in dict.fromkeys(names)]
 
 
-def plan_package(course: Course, bundle: Bundle, target: Target, rendered: RenderedBundle) -> tuple[PackagePlan, list[Finding]]:
+def plan_package(
+    course: Course,
+    bundle: Bundle,
+    target: Target,
+    rendered: RenderedBundle,
+    suspend_estimates: MutableMapping[str, int | None] | None = None,
+) -> tuple[PackagePlan, list[Finding]]:
     """The package's plan, checked against our schemas and for integrity; raises when invalid."""
     plan = target.plan(rendered)
-    report = validate_plan(plan.manifest, plan.entries, plan.extra_documents, plan.schema_set)
+    report = validate_plan(plan.manifest, plan.entries, plan.extra_documents, plan.schema_set, suspend_estimates)
     if report.errors:
         details = "; ".join(f"{f.where}: {f.message}" for f in report.errors[:5])
         raise ScormpackError(
@@ -39,3 +114,14 @@ def plan_package(course: Course, bundle: Bundle, target: Target, rendered: Rende
         )
     return plan, report.findings
 
+
+def relative_warning(warning: ScormpackError | object, root: Path) -> str:
+    """A warning with its file named relative to the course directory, the same on every machine."""
+    if isinstance(warning, ScormpackError) and warning.path is not None:
+        path = Path(warning.path)
+        try:
+            shown = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        return str(ScormpackError(warning.message, shown, warning.line))
+    return str(warning)

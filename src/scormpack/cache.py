@@ -21,21 +21,35 @@ import json
 import os
 import pickle
 import tempfile
+import zlib
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .course import Module
+from .course import COURSE_FILE, Bundle, Course, Module
 from .errors import ScormpackError
+from .package import entry_timestamp
 from .render import RenderedModule
 from .schemas import schemas_dir
 
+if TYPE_CHECKING:
+    from .targets import Target
+
+
 CACHE_DIR_NAME = ".scormpack-cache"
 # Bumped when the layout of the cache files changes.
+
+
 CACHE_FORMAT = 1
 FILES_INDEX = "files.json"
+
+
 PACKAGES_INDEX = "packages.json"
+SUSPEND_ESTIMATES = "suspend-estimates.json"
 MODULES_FOLDER = "modules"
+
+
 CHUNK = 1024 * 1024
 PACKAGE_DIR = Path(__file__).parent
 
@@ -56,7 +70,9 @@ def digest_of(value: Any) -> str:
 @functools.lru_cache(maxsize=None)
 def tool_fingerprint() -> str:
     """scormpack's version and the hash of every file that shapes its output."""
-    digest = hashlib.sha256(f"scormpack {__version__} cache {CACHE_FORMAT}\n".encode())
+    # zlib's version too: packages reuse deflated members of earlier ones (package.write_package),
+    # which must be what this zlib would write.
+    digest = hashlib.sha256(f"scormpack {__version__} cache {CACHE_FORMAT} zlib {zlib.ZLIB_RUNTIME_VERSION}\n".encode())
     for root in (PACKAGE_DIR, schemas_dir()):
         for path in sorted(root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
@@ -168,6 +184,8 @@ class BuildCache:
         self.enabled = enabled
         self.files = FileHashes(self._read_json(FILES_INDEX).get("files", {}) if enabled else {})
         self.packages: dict[str, dict] = self._read_json(PACKAGES_INDEX).get("packages", {}) if enabled else {}
+        # Validation's saved-state estimate per launch page (validate.check_suspend_data), by the page's sha256.
+        self.suspend_estimates: dict[str, int | None] = self._read_json(SUSPEND_ESTIMATES).get("pages", {}) if enabled else {}
 
     def _read_json(self, name: str) -> dict:
         try:
@@ -178,15 +196,94 @@ class BuildCache:
             return {}
         return data
 
+    def earlier_package(self, name: str, out_dir: Path) -> Path | None:
+        """The package of that name an earlier build wrote in out_dir, if it is still the file written."""
+        cached = self.packages.get(name)
+        try:
+            stat = (out_dir / name).stat()
+        except OSError:
+            return None
+        if cached is None or cached.get("output") != [stat.st_size, stat.st_mtime_ns]:
+            return None
+        return out_dir / name
+
     def module_cache_path(self, bundle_id: str, layout: str) -> Path | None:
         return self.root / MODULES_FOLDER / module_cache_name(bundle_id, layout) if self.enabled else None
 
-    def save(self, packages: dict[str, dict]) -> None:
-        """Record the packages of this build (merged with those kept from before) and the file hashes used."""
+    def save(self, packages: dict[str, dict], suspend_estimates: dict[str, int | None] | None = None) -> None:
+        """Record the packages of this build (merged with those kept from before), the file hashes and the
+        saved-state estimates it used."""
         if not self.enabled:
             return
         self.packages.update(packages)
+        if suspend_estimates is not None:
+            self.suspend_estimates = suspend_estimates
         header = {"format": CACHE_FORMAT, "tool": tool_fingerprint()}
         files = {path: entry for path, entry in self.files.known.items() if path in self.files.used or os.path.exists(path)}
         write_atomic(self.root / FILES_INDEX, json.dumps({**header, "files": files}, sort_keys=True).encode())
         write_atomic(self.root / PACKAGES_INDEX, json.dumps({**header, "packages": self.packages}, sort_keys=True).encode())
+        estimates = {**header, "pages": self.suspend_estimates}
+        write_atomic(self.root / SUSPEND_ESTIMATES, json.dumps(estimates, sort_keys=True).encode())
+
+
+class InputKeys:
+    """Content keys of what a rendered module and a package are made from."""
+
+    def __init__(self, course: Course, files: FileHashes):
+        self.course = course
+        self.files = files
+        self.root = course.root.resolve()
+        course_data = [repr(getattr(course, f.name)) for f in fields(course) if f.name not in ("modules", "bundles", "findings")]
+        self.course_key = digest_of(
+            {
+                "tool": tool_fingerprint(),
+                "root": str(self.root),
+                "course.toml": files.digest(course.root / COURSE_FILE),
+                "model": digest_of(course_data),
+            }
+        )
+        self._modules: dict[str, list] = {}
+
+    def module_sources(self, module: Module) -> list:
+        if module.id not in self._modules:
+            resolved = module.path.resolve()
+            # A module may be a link to a file elsewhere: then its full path names it.
+            shown = resolved.relative_to(self.root).as_posix() if resolved.is_relative_to(self.root) else str(resolved)
+            model = hashlib.sha256(repr(module).encode("utf-8")).hexdigest()
+            self._modules[module.id] = [module.id, shown, self.files.digest(module.path), model]
+        return self._modules[module.id]
+
+    def bundle_data(self, bundle: Bundle) -> dict:
+        return {
+            "course": self.course_key,
+            "bundle": [bundle.id, bundle.title, bundle.description, bundle.audience, bundle.stage],
+            "modules": [self.module_sources(module) for module in bundle.modules],
+        }
+
+    def module_keys(self, bundle: Bundle, layout: str) -> dict[str, str]:
+        """Render key per module: its sources, the course, and the bundle's module list (links between modules)."""
+        shared = {
+            "course": self.course_key,
+            "layout": layout,
+            "bundle": [bundle.id, bundle.title, bundle.description, bundle.audience, bundle.stage],
+            "members": [self.module_sources(module)[:2] for module in bundle.modules],
+        }
+        # The shared part is hashed once: hashing it into each module's key is quadratic in the bundle's size.
+        shared_key = digest_of(shared)
+        return {module.id: digest_of([shared_key, self.module_sources(module)]) for module in bundle.modules}
+
+    def package_key(self, bundle: Bundle, target: Target) -> str:
+        return digest_of(
+            {**self.bundle_data(bundle), "target": target.name, "layout": target.layout, "time": list(entry_timestamp())}
+        )
+
+
+def package_still_valid(cached: dict, key: str, out_dir: Path, files: FileHashes) -> bool:
+    """A cached package is reused when its key matches, its media are unchanged and its file is the one written."""
+    if cached.get("key") != key or not files.unchanged(cached.get("media", {})):
+        return False
+    try:
+        stat = (out_dir / cached["record"]["file"]).stat()
+    except (OSError, KeyError, TypeError):
+        return False
+    return [stat.st_size, stat.st_mtime_ns] == cached.get("output")

@@ -13,7 +13,8 @@ import click
 from . import __version__
 from .errors import ERROR, NOTE, SEVERITIES, WARNING, ScormpackError, UsageError, count_words, os_error_message
 from .loader import load_course
-from .pipeline import PackageRecord, StrictFailure, merge_reports, parse_shard, run_pipeline
+from .pipeline import StrictFailure, parse_shard, run_pipeline
+from .reports import PackageRecord, merge_reports
 from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
 from .preview import PREVIEWABLE
 from .targets import TARGETS

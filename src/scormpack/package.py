@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import tempfile
 import time
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 # 1980-01-01, the earliest time a zip entry can carry, when SOURCE_DATE_EPOCH is unset.
@@ -18,6 +21,8 @@ STORED_SUFFIXES = {
     ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".imscc",
 }
 CHUNK = 1024 * 1024
+# Entries up to this size are compared with, and copied from, the previous package (write_package).
+MAX_COPIED_SIZE = 64 * 1024 * 1024
 
 
 def entry_timestamp() -> tuple[int, int, int, int, int, int]:
@@ -32,15 +37,30 @@ def entry_order(entries: dict, first: tuple[str, ...] = ()) -> list[str]:
     return [name for name in first if name in entries] + sorted(name for name in entries if name not in first)
 
 
-def write_package(destination: Path, entries: dict[str, bytes | Path], first: tuple[str, ...] = ()) -> None:
+@dataclass
+class WriteResult:
+    compressed: int = 0  # entries compressed (or stored) from their content
+    copied: int = 0  # entries copied compressed from the previous package
+
+
+def write_package(
+    destination: Path, entries: dict[str, bytes | Path], first: tuple[str, ...] = (), previous: Path | None = None
+) -> WriteResult:
     """Write entries (zip path -> content or source file) to destination, atomically; `first` lead.
 
     The zip is written beside the destination and renamed over it only when
     complete, so a failed build never leaves a partial file nor removes the
     previous good package.
+
+    `previous` is an earlier package of ours (same scormpack, same zlib): an
+    entry whose content equals one of its members is copied from it still
+    compressed rather than deflated again. The bytes are the same as without
+    it, since the member was deflated from the same content with the same
+    settings; only the time differs.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     timestamp = entry_timestamp()
+    result = WriteResult()
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
     except OSError as error:
@@ -48,7 +68,7 @@ def write_package(destination: Path, entries: dict[str, bytes | Path], first: tu
         raise type(error)(error.errno, error.strerror, str(destination)) from None
     os.close(handle)
     try:
-        with zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
+        with _PreviousMembers(previous) as earlier, zipfile.ZipFile(temporary, "w", allowZip64=True) as archive:
             for name in entry_order(entries, first):
                 _check_name(name)
                 info = zipfile.ZipInfo(name, date_time=timestamp)
@@ -57,17 +77,103 @@ def write_package(destination: Path, entries: dict[str, bytes | Path], first: tu
                 suffix = PurePosixPath(name).suffix.lower()
                 info.compress_type = zipfile.ZIP_STORED if suffix in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
                 content = entries[name]
-                if isinstance(content, Path):
+                copied = earlier.member_like(info, content)
+                if copied is not None:
+                    _append_compressed(archive, info, *copied)
+                    result.copied += 1
+                elif isinstance(content, Path):
                     info.file_size = content.stat().st_size
                     with content.open("rb") as source, archive.open(info, "w", force_zip64=info.file_size > 2**31) as sink:
                         shutil.copyfileobj(source, sink, CHUNK)
+                    result.compressed += 1
                 else:
                     archive.writestr(info, content, compresslevel=6)
+                    result.compressed += 1
         os.chmod(temporary, 0o644)
         os.replace(temporary, destination)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return result
+
+
+class _PreviousMembers:
+    """The members of an earlier package, to copy the unchanged ones compressed (see write_package)."""
+
+    def __init__(self, path: Path | None):
+        self.archive: zipfile.ZipFile | None = None
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        if path is None:
+            return
+        try:
+            self.archive = zipfile.ZipFile(path)
+            self.members = {info.filename: info for info in self.archive.infolist()}
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+            self.close()
+
+    def __enter__(self) -> _PreviousMembers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+        self.archive, self.members = None, {}
+
+    def member_like(self, info: zipfile.ZipInfo, content: bytes | Path) -> tuple[bytes, int, int] | None:
+        """(compressed bytes, CRC, size) of the earlier member holding exactly `content`, written as `info` would be."""
+        earlier = self.members.get(info.filename)
+        if earlier is None or earlier.compress_type != zipfile.ZIP_DEFLATED or info.compress_type != zipfile.ZIP_DEFLATED:
+            return None  # stored entries cost no compression: nothing to save
+        if earlier.flag_bits != 0 or earlier.extra or earlier.file_size > MAX_COPIED_SIZE:
+            return None  # not written the way write_package writes small entries
+        try:
+            data = content.read_bytes() if isinstance(content, Path) else content
+            if len(data) != earlier.file_size or zlib.crc32(data) != earlier.CRC:
+                return None
+            raw = self._raw(earlier)
+            # Same size and CRC; the content itself decides (inflating is far cheaper than deflating).
+            if zlib.decompress(raw, -zlib.MAX_WBITS) != data:
+                return None
+        except (OSError, zlib.error, ValueError):
+            return None
+        return raw, earlier.CRC, earlier.file_size
+
+    def _raw(self, info: zipfile.ZipInfo) -> bytes:
+        assert self.archive is not None and self.archive.fp is not None
+        handle = self.archive.fp
+        handle.seek(info.header_offset)
+        header = handle.read(zipfile.sizeFileHeader)
+        if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+            raise ValueError("bad local header")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + zipfile.sizeFileHeader + name_length + extra_length)
+        raw = handle.read(info.compress_size)
+        if len(raw) != info.compress_size:
+            raise ValueError("truncated member")
+        return raw
+
+
+def _append_compressed(archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes, crc: int, size: int) -> None:
+    """Add a member whose compressed bytes are known, exactly as ZipFile.open(info, "w") would have written it.
+
+    zipfile has no public way to add compressed data; this does what its
+    writer does for a seekable file (a local header holding the final CRC and
+    sizes, the data, then the entry in the central directory). The tests pin
+    that a package written this way is byte for byte a fresh one.
+    """
+    info.flag_bits = 0
+    info.CRC, info.file_size, info.compress_size = crc, size, len(raw)
+    archive.fp.seek(archive.start_dir)
+    info.header_offset = archive.fp.tell()
+    archive.fp.write(info.FileHeader(False))
+    archive.fp.write(raw)
+    archive.start_dir = archive.fp.tell()
+    archive.filelist.append(info)
+    archive.NameToInfo[info.filename] = info
+    archive._didModify = True
 
 
 def _check_name(name: str) -> None:

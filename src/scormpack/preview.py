@@ -1,7 +1,8 @@
 """`scormpack preview`: one bundle, built and played in an LMS-like page on loopback.
 
-The bundle is built the way `scormpack build` builds it (rendered, planned,
-validated, zipped), into a temporary folder instead of dist/. The zip's
+The bundle is built by build.build_package, as `scormpack build` builds it
+(rendered, planned, validated, zipped), into a temporary folder instead of
+dist/; a rebuild reuses what the last one rendered and zipped, in memory. The zip's
 entries are then served read-only under /package/, beside a player page
 (player/) that reads the package's own manifest for its outline, plays each
 SCO in a frame against the recording LMS of static/lms_api.js, and shows
@@ -32,11 +33,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from lxml import etree
 from markupsafe import Markup
 
-from .build import plan_package, select_bundles
+from .build import EarlierBuild, build_package, select_bundles
+from .cache import FileHashes, InputKeys, ModuleCache
 from .course import Course
 from .errors import ScormpackError
 from .loader import load_course
-from .package import write_package
 from .render import STATIC_DIR, render_bundle
 from .targets import TARGETS, target_names
 from .validate.manifest import read_manifest
@@ -250,6 +251,13 @@ class Preview:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._workdir: tempfile.TemporaryDirectory | None = None
+        # What the last good build leaves for the next, in memory, as the build cache does for
+        # `scormpack build`: its rendered modules, its package (unchanged members are copied from
+        # it compressed) and its pages' saved-state estimates. The bytes never depend on them.
+        self._file_hashes = FileHashes()
+        self._rendered: dict[str, tuple] = {}
+        self._rendered_for: tuple[str, str] | None = None  # (bundle id, layout) of the modules in _rendered
+        self._earlier = EarlierBuild()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -265,17 +273,23 @@ class Preview:
             bundle_id = course.bundles[0].id
         bundle = select_bundles(course, [bundle_id])[0]
         target = TARGETS[self.target_name or default_target(course)]
-        rendered = render_bundle(course, bundle, target.layout)
-        plan, findings = plan_package(course, bundle, target, rendered)
+        # The modules rendered by the last build are reused while their keys are unchanged.
+        keys = InputKeys(course, self._file_hashes).module_keys(bundle, target.layout)
+        earlier_modules = self._rendered if self._rendered_for == (bundle.id, target.layout) else {}
+        modules = ModuleCache(earlier_modules, keys)
+        rendered = render_bundle(course, bundle, target.layout, modules)
         assert self._workdir is not None
-        path = Path(self._workdir.name) / target.package_name(course, bundle)
-        write_package(path, plan.all_entries(), first=(plan.manifest_name,))
-        files = read_package(path)
-        path.unlink()
-        warnings = [str(w) for w in plan.warnings] + [str(f) for f in findings if f.severity == "warning"]
         number = (self.current.number + 1) if self.current else 1
+        destination = Path(self._workdir.name) / f"{number}-{target.package_name(course, bundle)}"
+        built = build_package(course, bundle, target, rendered, destination, self._earlier)
+        files = read_package(built.path)
+        warnings = built.warnings(course)
+        if self._earlier.package is not None:
+            self._earlier.package.unlink(missing_ok=True)
+        self._earlier = EarlierBuild(built.path, built.suspend_estimates)
+        self._rendered, self._rendered_for = modules.current, (bundle.id, target.layout)
         return PreviewBuild(
-            number, course, bundle.id, target.name, files, read_outline(files[plan.manifest_name]), warnings, time.time()
+            number, course, bundle.id, target.name, files, read_outline(files[target.manifest_name]), warnings, time.time()
         )
 
     def rebuild(self, raise_errors: bool = False) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ScormpackError
-from ..pipeline import REPORT_NAME, read_report
+from ..reports import REPORT_NAME, read_report
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """The saved-state budget: whether a scormpack SCO's cmi.suspend_data can outgrow what its standard guarantees."""
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import MutableMapping
 
 from lxml import etree
 
+from .archive import PackageReadError
 from .manifest import PackageView
 from .report import STANDARD_NAMES, Report, where_of
 from .standard import scorm_type
@@ -59,21 +62,18 @@ def _script_json(page: etree._Element, element_id: str) -> dict | None:
     return None
 
 
-def check_suspend_data(report: Report, view: PackageView) -> None:
-    """Warn when a scormpack SCO's saved state can pass what the standard guarantees to store."""
+def check_suspend_data(report: Report, view: PackageView, estimates: MutableMapping[str, int | None] | None = None) -> None:
+    """Warn when a scormpack SCO's saved state can pass what the standard guarantees to store.
+
+    `estimates` remembers each launch page's estimate by the page's sha256
+    (None: not a scormpack SCO), so a rebuild parses only the pages that changed.
+    """
     limit = SUSPEND_DATA_LIMITS.get(view.standard)
     if limit is None:
         return
     for resource in view.root.iter(view.cp("resource")):
-        launched = view.launch_page(resource) if scorm_type(resource) == "sco" else None
-        if launched is None:
-            continue
-        path, page = launched
-        sco = _script_json(page, "sp-sco") if page is not None else None
-        if sco is None:
-            continue  # not a scormpack SCO: its saved state cannot be estimated
-        size = estimate_suspend_data(sco, _script_json(page, "sp-quiz"))
-        if size > limit:
+        size = _estimate(view, resource, estimates) if scorm_type(resource) == "sco" else None
+        if size is not None and size > limit:
             report.warning(
                 where_of(resource),
                 f"the SCO's saved state (cmi.suspend_data) can reach {size:,} characters, over the {limit:,} that "
@@ -82,3 +82,29 @@ def check_suspend_data(report: Report, view: PackageView) -> None:
                 "suspend-data",
             )
 
+
+def _estimate(view: PackageView, resource: etree._Element, estimates: MutableMapping[str, int | None] | None) -> int | None:
+    """The longest saved state of the SCO a resource launches; None when it is not a scormpack SCO."""
+    if estimates is None:
+        return _estimate_page(view.launch_page(resource))
+    href = resource.get("href")
+    path = view.resource_path(resource, href) if href else None
+    if not path or path not in view.files or not path.lower().endswith((".html", ".htm")):
+        return None  # launch_page reads no other page
+    try:
+        key = hashlib.sha256(view.read(path)).hexdigest()
+    except PackageReadError:
+        return None
+    size = estimates[key] if key in estimates else _estimate_page(view.launch_page(resource))
+    estimates[key] = size  # recorded again on a hit: a caller may keep only the estimates a build used
+    return size
+
+
+def _estimate_page(launched: tuple[str, etree._Element | None] | None) -> int | None:
+    if launched is None or launched[1] is None:
+        return None
+    page = launched[1]
+    sco = _script_json(page, "sp-sco")
+    if sco is None:
+        return None  # not a scormpack SCO: its saved state cannot be estimated
+    return estimate_suspend_data(sco, _script_json(page, "sp-quiz"))

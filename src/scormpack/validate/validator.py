@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from lxml import etree
@@ -30,8 +31,14 @@ def _zip_error(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def validate_plan(manifest: etree._Element, entries: dict, extra_documents: dict[str, str], standard: str) -> Report:
-    """Checks a package before it is written (used by the build)."""
+def validate_plan(
+    manifest: etree._Element,
+    entries: dict,
+    extra_documents: dict[str, str],
+    standard: str,
+    suspend_estimates: MutableMapping[str, int | None] | None = None,
+) -> Report:
+    """Checks a package before it is written (used by the build); see check_suspend_data for suspend_estimates."""
     report = Report("(build)", standard, schemaversion_of(manifest))
     files = set(entries) | {MANIFEST_NAME}
     check_manifest(report, manifest, files, standard)
@@ -44,7 +51,8 @@ def validate_plan(manifest: etree._Element, entries: dict, extra_documents: dict
             raise PackageReadError(f"{name}: not in the package")
         return _entry_bytes(entries[name])
 
-    check_suspend_data(report, PackageView(manifest, b"", standard, report.schemaversion, files=files, read=read))
+    view = PackageView(manifest, b"", standard, report.schemaversion, files=files, read=read)
+    check_suspend_data(report, view, suspend_estimates)
     return report
 
 

@@ -1,0 +1,192 @@
+"""What a build proves: build-report.json and SHA256SUMS, and merging the reports of a sharded build.
+
+The report lists the whole bundle x target matrix and every package this
+build covered (PackageRecord); SHA256SUMS is in `sha256sum -c` format.
+`merge-reports` checks the shards of one build against each other and writes
+the proofs one unsharded build would have written.
+"""
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .cache import sha256_file, write_atomic
+from .errors import ScormpackError
+from .package import entry_timestamp
+
+if TYPE_CHECKING:
+    from .pipeline import PipelineResult
+
+
+REPORT_NAME = "build-report.json"
+SUMS_NAME = "SHA256SUMS"
+REPORT_FORMAT = 1
+
+
+@dataclass(frozen=True, order=True)
+class MatrixEntry:
+    bundle: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.bundle} x {self.target}"
+
+
+@dataclass
+class PackageRecord:
+    """One package of the build, as build-report.json lists it."""
+
+    file: str
+    bundle: str
+    target: str
+    modules: int
+    files: int
+    bytes: int
+    sha256: str
+    validation: str = "valid"
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings the author accepted ([accept], accept=)
+
+    @property
+    def entry(self) -> MatrixEntry:
+        return MatrixEntry(self.bundle, self.target)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> PackageRecord:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+def write_proofs(result: PipelineResult) -> None:
+    """SHA256SUMS and build-report.json for the packages of a finished build."""
+    write_atomic(result.out_dir / SUMS_NAME, sha256sums(result.packages).encode("utf-8"))
+    write_atomic(result.out_dir / REPORT_NAME, report_json(result).encode("utf-8"))
+
+
+def sha256sums(packages: list[PackageRecord]) -> str:
+    """The `sha256sum` format: '<hex>  <file name>' per line, sorted by name, so `sha256sum -c` checks them."""
+    return "".join(f"{record.sha256}  {record.file}\n" for record in sorted(packages, key=lambda r: r.file))
+
+
+def report_json(result: PipelineResult) -> str:
+    course = result.course
+    report = {
+        "format": REPORT_FORMAT,
+        "scormpack": __version__,
+        "course": {"id": course.id, "title": course.title, "version": course.version},
+        "source_date_epoch": entry_epoch(),
+        "shard": None if result.shard is None else f"{result.shard[0]}/{result.shard[1]}",
+        "matrix": [f"{entry.bundle}/{entry.target}" for entry in result.matrix],
+        "lint": result.lint_warnings,
+        "packages": [record.to_json() for record in sorted(result.packages, key=lambda r: (r.bundle, r.target))],
+    }
+    if result.release is not None:
+        report["release"] = result.release
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def entry_epoch() -> int:
+    """The SOURCE_DATE_EPOCH the zip entries carry (after package.py's clamping)."""
+    return calendar.timegm((*entry_timestamp(), 0, 0, 0))
+
+
+@dataclass
+class MergedReports:
+    out_dir: Path
+    report: dict
+    packages: list[PackageRecord]
+    copied: list[str]
+
+
+def read_report(folder: Path) -> dict:
+    path = Path(folder) / REPORT_NAME
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise ScormpackError(f"no {REPORT_NAME} here: is this the output directory of a build?", folder) from None
+    except ValueError as error:
+        raise ScormpackError(f"not valid JSON: {error}", path) from None
+    if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
+        raise ScormpackError(f"not a scormpack build report (format {REPORT_FORMAT})", path)
+    return report
+
+
+def merge_reports(shard_dirs: list[Path], out_dir: Path) -> MergedReports:
+    """Merge the output directories of the shards of one build into out_dir.
+
+    The shards must come from the same course version, scormpack and
+    SOURCE_DATE_EPOCH, and together cover the whole matrix. Each package is
+    checked against its shard's hash and copied into out_dir (unless it is
+    there already); then SHA256SUMS and build-report.json are written for the
+    whole matrix, the same as one unsharded build would have written. Nothing
+    is written unless every check passes.
+    """
+    out_dir = Path(out_dir)
+    reports = [(Path(folder), read_report(Path(folder))) for folder in shard_dirs]
+    if not reports:
+        raise ScormpackError("merge-reports needs at least one build output directory")
+    first_dir, first = reports[0]
+    same = ("scormpack", "course", "source_date_epoch", "matrix")
+    for folder, report in reports[1:]:
+        for key in same:
+            if report.get(key) != first.get(key):
+                raise ScormpackError(
+                    f"{REPORT_NAME}: its {key} differs from that of {first_dir} ({report.get(key)!r} vs {first.get(key)!r}): "
+                    "shards must come from one build",
+                    folder,
+                )
+    sources: dict[str, tuple[PackageRecord, Path]] = {}
+    lint: list[str] = []
+    for folder, report in reports:
+        lint += [warning for warning in report.get("lint", []) if warning not in lint]
+        for data in report.get("packages", []):
+            record = PackageRecord.from_json(data)
+            known = sources.get(record.file)
+            if known is not None and known[0].sha256 != record.sha256:
+                raise ScormpackError(f"{record.file} was built twice with different bytes (also in {known[1]})", folder)
+            sources.setdefault(record.file, (record, folder))
+    matrix = [MatrixEntry(*entry.split("/", 1)) for entry in first.get("matrix", [])]
+    built = {record.entry for record, _ in sources.values()}
+    missing = [entry for entry in matrix if entry not in built]
+    if missing:
+        shown = ", ".join(str(entry) for entry in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ScormpackError(f"the shards do not cover the matrix: {len(missing)} package(s) missing ({shown})")
+    to_copy: list[tuple[Path, Path]] = []
+    for name, (record, folder) in sorted(sources.items()):
+        source, destination = folder / name, out_dir / name
+        if source.resolve() == destination.resolve():
+            candidate = source
+        elif destination.is_file() and sha256_file(destination) == record.sha256:
+            continue
+        else:
+            candidate = source
+            to_copy.append((source, destination))
+        if not candidate.is_file():
+            raise ScormpackError(f"{name} is in the shard's report but not in its directory", folder)
+        if sha256_file(candidate) != record.sha256:
+            raise ScormpackError(f"{name} does not match the sha256 its shard's report gives", folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for source, destination in to_copy:
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=out_dir)
+        os.close(handle)
+        try:
+            shutil.copyfile(source, temporary)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, destination)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    packages = sorted((record for record, _ in sources.values()), key=lambda r: (r.bundle, r.target))
+    report = {**first, "shard": None, "lint": lint, "packages": [record.to_json() for record in packages]}
+    write_atomic(out_dir / SUMS_NAME, sha256sums(packages).encode("utf-8"))
+    write_atomic(out_dir / REPORT_NAME, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return MergedReports(out_dir, report, packages, [destination.name for _, destination in to_copy])
