@@ -128,6 +128,39 @@ def run(name: str, command: list[str], out_dir: Path | None, goal: str, check) -
     return measure
 
 
+def edit_module(path: Path) -> None:
+    """What an author does between two builds: a sentence added to one module."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n\n", "\n\nA sentence added between two builds.\n\n", 1), encoding="utf-8")
+
+
+PREVIEW_REBUILD = """
+import sys, time
+from pathlib import Path
+from scormpack.preview import Preview
+course = Path(sys.argv[1])
+preview = Preview(course, port=0, report=lambda message, is_error: None)
+preview.start(watch=False)
+module = course / "modules" / "m0500.md"
+walls, cpus = [], []
+for round in range(3):
+    module.write_text(module.read_text().replace("\\n\\n", f"\\n\\nPreview edit {round}.\\n\\n", 1))
+    wall, cpu = time.perf_counter(), time.process_time()
+    assert preview.rebuild()
+    walls.append(time.perf_counter() - wall)
+    cpus.append(time.process_time() - cpu)
+preview.stop()
+print(f"{min(walls):.2f} s wall, {min(cpus):.2f} s CPU (best of 3)")
+"""
+
+
+def preview_rebuild(course: Path) -> str:
+    """The rebuild a running preview does after a one-module edit, timed inside its process (best of 3)."""
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    done = subprocess.run([sys.executable, "-c", PREVIEW_REBUILD, str(course)], capture_output=True, text=True, env=environment, cwd=REPO)
+    return done.stdout.strip() if done.returncode == 0 else f"failed: {done.stderr.strip()[-300:]}"
+
+
 def make_site(folder: Path, files: int) -> Path:
     """An exported HTML site of `files` files: pages, styles, scripts and small pictures."""
     rng = random.Random(3)
@@ -169,6 +202,7 @@ def main() -> None:
     scormpack = [sys.executable, "-m", "scormpack"]
     jobs = ["--jobs", str(arguments.jobs)] if arguments.jobs else []
     measures: list[Measure] = []
+    ratios: list[str] = []
     try:
         print(f"work folder: {workdir}; {os.cpu_count()} cores; generating inputs ...", file=sys.stderr)
         big = make_course(workdir / "course-1000", 1000)
@@ -191,7 +225,8 @@ def main() -> None:
             if course is big:
                 # Lint finds what the build does (it renders every bundle) and writes nothing:
                 # at most as long as the build, and faster where the build's cache holds the modules.
-                built = measures[-1].wall
+                clean = measures[-1]
+                built = clean.wall
                 lint = [*scormpack, "lint", str(course)]
                 fresh = workdir / "out-lint-no-cache"
                 measures.append(
@@ -202,6 +237,12 @@ def main() -> None:
                     run("1,000 modules, lint after that build", [*lint, "-o", str(out)], None,
                         f"<= the build ({built:.1f} s)", lambda m, built=built: m.wall <= built)
                 )
+                edit_module(course / "modules" / "m0500.md")
+                edited = run("1,000 modules, one-module edit rebuild", command, out, "< 0.5 s wall", lambda m: m.wall < 0.5)
+                measures.append(edited)
+                measures.append(run("1,000 modules, no-change rebuild", command, out, "< 0.5 s wall", lambda m: m.wall < 0.5))
+                ratios.append(f"one-module edit rebuild / clean build (1,000 modules): {edited.wall:.2f} s / {clean.wall:.2f} s = {edited.wall / clean.wall:.2f}")
+                ratios.append(f"preview, one-module edit rebuild in the running preview (1,000 modules): {preview_rebuild(course)}")
         wrapped = workdir / "out-wrap" / "site.zip"
         shutil.rmtree(wrapped.parent, ignore_errors=True)
         command = [*scormpack, "wrap", str(site), "--launch", "index.html", "--title", "Exported site", "-o", str(wrapped)]
@@ -227,6 +268,8 @@ def main() -> None:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for ratio in ratios:
+        print(f"\n{ratio}")
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine skews wall times)")
 
 
