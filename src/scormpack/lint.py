@@ -13,7 +13,8 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .cache import BuildCache, CACHE_DIR_NAME, ModuleCache, load_module_cache
+from .cache import CACHE_DIR_NAME, BuildCache, InputKeys, ModuleCache, load_module_cache
+from .workers import default_jobs
 from .course import Bundle, Course
 from .errors import ERROR, WARNING, Finding, Findings, ScormpackError
 from .loader import read_course
@@ -46,8 +47,6 @@ def render_findings(course: Course, out_dir: Path | None = None, jobs: int | Non
     Modules the build's cache holds give their warnings from there; the others
     are rendered, in `jobs` worker processes when there are many (as the build does).
     """
-    from .pipeline import InputKeys, default_jobs  # the build's cache keys and worker count
-
     cache = BuildCache(Path(out_dir) / CACHE_DIR_NAME) if out_dir is not None else None
     keys = InputKeys(course, cache.files) if cache is not None else None
     findings = Findings()
