@@ -286,7 +286,7 @@ def list_bundles(course_dir: Path) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("--strict", is_flag=True, help="Warnings make a package invalid too.")
 def validate(packages: tuple[Path, ...], lms: str | None, output_format: str, strict: bool) -> None:
-    """Validate SCORM 1.2, SCORM 2004 and Common Cartridge package files from any tool.
+    """Validate SCORM 1.2, SCORM 2004, Common Cartridge and cmi5 packages (or a bare cmi5.xml) from any tool.
 
     Prints `PACKAGE: severity: where: message` lines, then the verdict per
     package. Exit 0 when all are valid, 1 otherwise, 2 on a usage error.

@@ -59,6 +59,10 @@ SCHEMA_SETS: dict[str, list[tuple[str, str]]] = {
     "cc13-topic": [
         ("http://www.imsglobal.org/xsd/imsccv1p3/imsdt_v1p3", "cc13/ccv1p3_imsdt_v1p3.xsd"),
     ],
+    # cmi5 course structure (cmi5.xml), our schema written from the cmi5 specification.
+    "cmi5": [
+        ("https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd", "cmi5/cmi5_course_structure.xsd"),
+    ],
 }
 
 

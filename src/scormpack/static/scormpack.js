@@ -11,6 +11,8 @@
 
   var doc = document;
   var root = doc.documentElement;
+  // Where this file was loaded from: the cmi5 adapter sits beside it.
+  var runtimeSource = doc.currentScript ? doc.currentScript.src : "";
   root.className = root.className.replace(/\bsp-no-js\b/, "") + " sp-js";
 
   // ---------------------------------------------------------------- helpers
@@ -283,6 +285,24 @@
       put("latency", "latency", timespan12(record.latencyMs));
     }
   };
+
+  // A cmi5 LMS launches the page with these in the query string (cmi5 8.1);
+  // cmi5.js, beside this file in cmi5 packages only, then does the tracking.
+  var CMI5_LAUNCH = ["endpoint", "fetch", "actor", "registration", "activityId"];
+
+  function launchedByCmi5() {
+    var params = new URLSearchParams(window.location.search);
+    return !!runtimeSource && CMI5_LAUNCH.every(function (name) { return params.has(name); });
+  }
+
+  // Calls back with a cmi5 adapter, or null (not a cmi5 package, or no LMS).
+  function connectCmi5(callback) {
+    var script = doc.createElement("script");
+    script.src = runtimeSource.replace(/[^/]*$/, "cmi5.js");
+    script.onload = function () { window.ScormpackCmi5.connect(window.location, callback); };
+    script.onerror = function () { callback(null); };
+    doc.head.appendChild(script);
+  }
 
   function connect() {
     var api = findApi("API_1484_11");
@@ -648,8 +668,20 @@
     }
     if (this.layout !== "sco") return; // paged pages: links navigate, no LMS
 
-    this.adapter = connect();
-    if (this.adapter && !this.adapter.initialize()) this.adapter = null;
+    if (launchedByCmi5()) {
+      connectCmi5(function (adapter) { self.begin(adapter); });
+      return;
+    }
+    var adapter = connect();
+    if (adapter && !adapter.initialize()) adapter = null;
+    this.begin(adapter);
+  };
+
+  // The rest of the start, once the LMS is known (cmi5 answers asynchronously).
+  Runtime.prototype.begin = function (adapter) {
+    var self = this;
+    this.adapter = adapter;
+    if (adapter && adapter.lmsRules) this.applyLmsRules(adapter.lmsRules());
     var resume = this.adapter ? this.readLms() : {};
     if (this.adapter) keepLinksOutOfTheFrame();
 
@@ -727,6 +759,14 @@
       quiz.setLocked(true);
       quiz.showMessage(message("no_attempts_left"), "");
     }
+  };
+
+  // What a cmi5 LMS decides over the package: its masteryScore is the pass
+  // mark, and its moveOn says whether the knowledge check must be passed.
+  Runtime.prototype.applyLmsRules = function (rules) {
+    if (!this.quizData) return;
+    if (rules.passMark !== null) this.quizData.passMark = rules.passMark;
+    if (rules.quizRequired !== null) this.quizData.required = rules.quizRequired;
   };
 
   // Reads what the LMS stored; sets "incomplete" on a first start.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..errors import ScormpackError
 from .base import MANIFEST_NAME, PackagePlan, Target, WrappedFolder
+from .cmi5 import Cmi5Target
 from .cc import CC11, CC13, CommonCartridgeTarget
 from .scorm12 import Scorm12Target
 from .scorm2004 import Scorm2004Target, Scorm2004ThirdEditionTarget
@@ -31,6 +32,7 @@ TARGETS: dict[str, Target] = _table(
     Scorm2004ThirdEditionTarget(),
     CommonCartridgeTarget(CC11),
     CommonCartridgeTarget(CC13),
+    Cmi5Target(),
 )
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import cmi5
 from .archive import LIMITS, Limits, PackageArchive, PackageReadError, check_entries
 from .lms_profiles import check_lms
 from .manifest import CC_STANDARDS, MANIFEST_NAME, PackageView, read_manifest, schemaversion_of
 from .report import Report
-from .safe_xml import TooLargeError, UnsafeXMLError
+from .safe_xml import TooLargeError, UnsafeXMLError, parse_xml
 from .standard import check_cc_resources, check_manifest, schema_findings
 from .suspend_data import check_suspend_data
 
@@ -39,6 +40,10 @@ def validate_plan(
     suspend_estimates: MutableMapping[str, int | None] | None = None,
 ) -> Report:
     """Checks a package before it is written (used by the build); see check_suspend_data for suspend_estimates."""
+    if standard == "cmi5":
+        report = Report("(build)", standard)
+        cmi5.check_course_structure(report, manifest, set(entries))
+        return report
     report = Report("(build)", standard, schemaversion_of(manifest))
     files = set(entries) | {MANIFEST_NAME}
     check_manifest(report, manifest, files, standard)
@@ -63,6 +68,8 @@ def _entry_bytes(content: bytes | Path) -> bytes:
 def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS) -> Report:
     """Validate a package file from anyone, safely; `lms` adds that LMS's rules (see lms_profiles)."""
     report = Report(str(path))
+    if path.suffix.lower() == ".xml" and not zipfile.is_zipfile(path):
+        return _validate_course_structure_file(report, path, limits)
     try:
         archive = zipfile.ZipFile(path)
     except UNREADABLE_ZIP as error:
@@ -72,9 +79,15 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
         files = check_entries(report, archive, limits)
         if files is None:
             return report
+        members = PackageArchive(archive, limits)
+        if cmi5.COURSE_STRUCTURE in files and MANIFEST_NAME not in files:
+            report.standard = "cmi5"
+            root = _read_xml(report, members, cmi5.COURSE_STRUCTURE, limits)
+            if root is not None:
+                cmi5.check_course_structure(report, root, files)
+            return report
         if not _manifest_found(report, files):
             return report
-        members = PackageArchive(archive, limits)
         try:
             manifest = read_manifest(members.read(MANIFEST_NAME), MANIFEST_NAME, limits)
         except PackageReadError as error:
@@ -105,6 +118,38 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
         for page, why in sorted(view.unparsed.items()):
             # An LMS serves such a page as it is, so it is no error; but the checks above skipped it.
             report.note(page, f"not parsed ({why}): the checks that read pages skipped it", "too-large")
+    return report
+
+
+def _read_xml(report: Report, members: PackageArchive, name: str, limits: Limits) -> etree._Element | None:
+    try:
+        return parse_xml(members.read(name), name, max_bytes=limits.member_bytes)
+    except PackageReadError as error:
+        report.error(name, str(error), "zip-unreadable")
+    except TooLargeError as error:
+        report.error(name, f"refused: {error}", "too-large")
+    except UnsafeXMLError as error:
+        report.error(name, f"refused: {error}", "manifest-unsafe")
+    except etree.XMLSyntaxError as error:
+        report.error(name, f"not well-formed XML: {error}", "manifest-not-xml")
+    return None
+
+
+def _validate_course_structure_file(report: Report, path: Path, limits: Limits) -> Report:
+    """A cmi5 course structure on its own (no zip): its AU URLs must be fully qualified."""
+    report.standard = "cmi5"
+    if path.stat().st_size > limits.member_bytes:
+        report.error(str(path), f"larger than the {limits.member_bytes} bytes read limit", "too-large")
+        return report
+    try:
+        root = parse_xml(path.read_bytes(), path.name, max_bytes=limits.member_bytes)
+    except UnsafeXMLError as error:
+        report.error(path.name, f"refused: {error}", "manifest-unsafe")
+        return report
+    except etree.XMLSyntaxError as error:
+        report.error(path.name, f"not well-formed XML: {error}", "manifest-not-xml")
+        return report
+    cmi5.check_course_structure(report, root, None)
     return report
 
 
