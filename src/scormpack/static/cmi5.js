@@ -210,7 +210,8 @@
 
   // Queues one statement; verb is a cmi5 defined verb unless `allowed` is given.
   Cmi5Adapter.prototype.send = function (verb, result, allowed) {
-    var judged = !!(result && (result.success !== undefined || result.completion !== undefined));
+    // The moveOn category marks a cmi5 defined statement that judges the AU (9.6.2.2).
+    var judged = !allowed && !!(result && (result.success !== undefined || result.completion !== undefined));
     var statement = {
       id: uuid(),
       timestamp: new Date().toISOString(),
