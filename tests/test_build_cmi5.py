@@ -208,3 +208,15 @@ def test_validate_refuses_relative_urls_in_a_bare_course_structure(cli, tmp_path
     result = cli("validate", "--format", "json", bare)
     assert result.exit_code == 1
     assert '"code": "cmi5-url-relative"' in result.output
+
+
+def test_validate_reports_a_corrupt_member_of_a_cmi5_package(cli, tmp_path):
+    package = zip_with(tmp_path / "corrupt.zip", structure(GOOD_AU.format(url="au/index.html")), "au/index.html")
+    data = bytearray(package.read_bytes())
+    marker = data.find(b"<!DOCTYPE html>")
+    assert marker > 0  # stored, not deflated: the page's bytes are in the zip as written
+    data[marker + 2] ^= 0xFF  # the CRC no longer matches
+    package.write_bytes(bytes(data))
+    result = cli("validate", "--format", "json", package)
+    assert result.exit_code == 1, result.output
+    assert '"code": "zip-member-unreadable"' in result.output

@@ -83,6 +83,7 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
         if cmi5.COURSE_STRUCTURE in files and MANIFEST_NAME not in files:
             report.standard = "cmi5"
             root = _read_xml(report, members, cmi5.COURSE_STRUCTURE, limits)
+            members.check_members(report, keep=lambda name: False)  # every member unpacks, as an LMS needs
             if root is not None:
                 cmi5.check_course_structure(report, root, files)
             return report
