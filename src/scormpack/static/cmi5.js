@@ -28,9 +28,10 @@
  * after a passed (a failed check is sent when the session ends unless a pass
  * came first); nothing after terminated.
  *
- * No xAPI client library: the ones that exist (ADL's xAPIWrapper and cmi5.js,
- * TinCanJS) weigh ten to forty times this file and would still need the
- * mapping from the runtime's data model, which is most of what is here.
+ * No xAPI client library: the maintained cmi5 client (npm @xapi/cmi5) pulls
+ * in @xapi/xapi, axios, deepmerge and uuid and needs a bundler, which the
+ * build does not have; and any client would still need the mapping from the
+ * runtime's data model, which is most of what is here (16 KB, 5 KB gzipped).
  */
 (function (global) {
   "use strict";
