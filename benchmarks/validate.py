@@ -78,6 +78,21 @@ def hostile_packages(folder: Path) -> list[tuple[str, Path]]:
         big_page = b"<html><body>" + b"".join(paragraph() for _ in range(count)) + b"</body></html>"
         made.append((f"launch page of {count:,} paragraphs ({len(big_page) / 2**20:.1f} MiB)",
                      write_package(folder / f"big-page-{count}.zip", {"imsmanifest.xml": manifest, "index.html": big_page})))
+    pages = 20
+    resources = "".join(
+        f'<resource identifier="P{n}" type="webcontent" adlcp:scormType="sco" href="page-{n}.html"><file href="page-{n}.html"/></resource>'
+        for n in range(pages)
+    )
+    items = "".join(f'<item identifier="IP{n}" identifierref="P{n}"><title>T</title></item>' for n in range(pages))
+    manifest_pages = (MANIFEST_HEAD + MANIFEST_TAIL).replace("</resource>\n  </resources>", "</resource>" + resources + "</resources>")
+    manifest_pages = manifest_pages.replace("</organization>", items + "</organization>").encode()
+    def large_page() -> bytes:  # just under the page ceiling, a paragraph per KiB, incompressible enough
+        paragraphs = (LIMITS.xml_bytes * 9 // 10) // 1007
+        return b"<html><body>" + b"".join(b"<p>" + os.urandom(500).hex().encode() + b"</p>" for _ in range(paragraphs)) + b"</body></html>"
+
+    members = {f"page-{n}.html": large_page() for n in range(pages)}
+    made.append((f"{pages} launch pages of {len(members['page-0.html']) / 2**20:.1f} MiB each, all parsed",
+                 write_package(folder / "large-pages.zip", {"imsmanifest.xml": manifest_pages, "index.html": page, **members})))
     many = {"imsmanifest.xml": manifest, "index.html": page}
     many.update({f"media/{number}.bin": os.urandom(1024) * 1024 for number in range(64)})
     made.append(("64 incompressible 1 MiB members (every member streamed, none kept)", write_package(folder / "media.zip", many)))

@@ -182,6 +182,13 @@ def test_a_page_over_the_ceiling_is_a_note_not_an_error(packages):
     assert all(f.path.endswith(".html") and "the checks that read pages skipped it" in f.message for f in notes)
 
 
+@pytest.mark.parametrize("target", ("scorm2004", "cc11"))
+def test_past_the_memory_kept_for_members_the_checks_read_them_again_with_the_same_verdict(target, packages):
+    package = packages[target]
+    kept_nothing = validate_package(package, lms="moodle", limits=Limits(kept_bytes=0))
+    assert kept_nothing.findings == validate_package(package, lms="moodle").findings
+
+
 def test_findings_past_two_hundred_of_a_kind_are_counted_not_listed(tmp_path):
     files = "".join(f'<file href="missing/{number}.html"/>' for number in range(1000))
     manifest = f"""<?xml version="1.0"?>

@@ -24,8 +24,9 @@ class Limits:
     total_bytes: int = 2 * 1024**3  # declared uncompressed size of all entries
     ratio: int = 200  # uncompressed / compressed, for entries (and archives) above ratio_floor
     ratio_floor: int = 1024**2
-    member_bytes: int = 32 * 1024**2  # one member we keep in memory (an XSD, a page, a resource file)
-    read_budget: int = 256 * 1024**2  # every member we keep in memory, together
+    member_bytes: int = 32 * 1024**2  # one member we read whole (an XSD, a page, a resource file)
+    read_budget: int = 256 * 1024**2  # every member we read whole, together
+    kept_bytes: int = 64 * 1024**2  # members kept in memory between reads, together (past it, read again when needed)
     xml_bytes: int = 8 * 1024**2  # one XML or HTML document we parse (the manifest, a QTI file, a page)
     xml_elements: int = 100_000  # elements in one such document
 
@@ -55,9 +56,12 @@ class UnreadableMember(PackageReadError):
 class PackageArchive:
     """Every member of a package's zip read once, streamed and bounded, its CRC checked; nothing is written to disk.
 
-    `read` gives a member's bytes (kept, so a second read does not inflate it
-    again); `check_members` streams every member not read yet, keeping those
-    the checks will parse, and reports each one that cannot be unpacked.
+    `read` gives a member's bytes (kept while they fit in `kept_bytes`, so a
+    second read does not inflate it again); `check_members` streams every
+    member not read yet, keeping those the checks will parse while they fit,
+    and reports each one that cannot be unpacked. Past `kept_bytes` a member
+    the checks need is inflated again when they ask for it: memory stays
+    bounded, and only such large packages pay for a second read.
     """
 
     def __init__(self, archive: zipfile.ZipFile, limits: Limits):
@@ -67,6 +71,7 @@ class PackageArchive:
         self.kept: dict[str, bytes] = {}
         self.unreadable: dict[str, str] = {}  # name -> why
         self.spent = 0
+        self.kept_total = 0
 
     def read(self, name: str) -> bytes:
         if name in self.kept:
@@ -90,8 +95,13 @@ class PackageArchive:
             self.unreadable[name] = why
             raise PackageReadError(f"cannot read {name} from the zip: {why}")
         self.spent += len(data)
-        self.kept[name] = data
+        self._keep(name, data)
         return data
+
+    def _keep(self, name: str, data: bytes) -> None:
+        if self.kept_total + len(data) <= self.limits.kept_bytes:
+            self.kept[name] = data
+            self.kept_total += len(data)
 
     def check_members(self, report: Report, keep: Callable[[str], bool]) -> None:
         """Stream every member not read yet (keeping those `keep` names, within the budget); an error for each
@@ -101,7 +111,7 @@ class PackageArchive:
                 continue
             why = unpack_problem(info)
             if why is None:
-                wanted = keep(name) and info.file_size <= self.limits.member_bytes and self.spent + info.file_size <= self.limits.read_budget
+                wanted = keep(name) and self.kept_total + info.file_size <= self.limits.kept_bytes
                 try:
                     data = self._inflate(info, keep=wanted)
                 except _Corrupt as error:
@@ -109,7 +119,7 @@ class PackageArchive:
                 else:
                     if wanted:
                         self.spent += len(data)
-                        self.kept[name] = data
+                        self._keep(name, data)
                     continue
             self.unreadable[name] = why
             report.error(name, f"cannot be unpacked: {why}; an LMS refuses the package", "zip-member-unreadable")
