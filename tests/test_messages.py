@@ -23,7 +23,7 @@ def _used_ids() -> set[str]:
     """Every message id named in templates (t("...")), Python (messages("...")) and the runtime (message("..."))."""
     ids: set[str] = set()
     for path in TEMPLATE_DIR.glob("*.html"):
-        ids |= set(re.findall(r'\bt\("([\w.]+)"', path.read_text()))
+        ids |= set(re.findall(r'\bt(?:\.html)?\("([\w.]+)"', path.read_text()))
     for path in [*SOURCE.glob("*.py"), *TARGETS_DIR.glob("*.py")]:
         ids |= set(re.findall(r'\bmessages\("([\w.]+)"', path.read_text()))
     script = (STATIC_DIR / "scormpack.js").read_text()

@@ -159,6 +159,9 @@ class Course:
     accepted: dict[str, str] = field(default_factory=dict)
     # What reading the sources found short of an error (warnings), for build and lint to print.
     findings: list = field(default_factory=list, repr=False, compare=False)
+    # The course's own interface messages by language tag ([messages.<language>] in
+    # course.toml), over the tool's tables: message id -> text or plural forms.
+    message_overrides: dict[str, dict[str, str | dict[str, str]]] = field(default_factory=dict)
 
     def acceptance(self, code: str, path, line: int | None) -> str | None:
         """Why the author accepted this warning (its code, course-wide or on the question at path:line), or None."""

@@ -22,6 +22,8 @@ from .errors import ACCEPTABLE, Finding, Findings, ScormpackError, did_you_mean
 from .markdown_ext.blocks import find_blocks, parse_condition
 from .markdown_ext.quiz import extract_quiz
 from .targets import TARGETS
+from .messages import check_table as check_message_table
+from .messages import flatten as flatten_messages
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -34,7 +36,7 @@ RESERVED_MODULE_IDS = {"shared", "package-description", "introduction", "web_res
 # The one list of what the sources may hold: any other key is an error (a typo
 # such as `audience:` for `audiences:` must not silently widen who sees a module).
 COURSE_TOML_KEYS = {
-    "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept"},
+    "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept", "messages"},
     "[course]": {
         "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
         "global_objectives",
@@ -210,6 +212,27 @@ class _Table:
         return value
 
 
+def _message_overrides(top: _Table, path: Path, text: str) -> dict[str, dict]:
+    """[messages.<language>]: the course's own interface text, checked like the tool's message tables."""
+    overrides = {}
+    for language, table in (top.get("messages", dict, default={}) or {}).items():
+        header = re.search(rf"^[ \t]*\[+[ \t]*messages\.\"?{re.escape(language)}\b", text, re.MULTILINE)
+        offset = header.start() if header else 0
+        line = text.count("\n", 0, offset) + 1 if header else top.line_of("messages")
+        if not LANGUAGE.match(language) or not isinstance(table, dict):
+            top.findings.error(f"[messages] {language!r} must be a table named by a language tag, like [messages.fr]", path, line)
+            continue
+        flat = flatten_messages(table)
+        problems = check_message_table(flat, language)
+        for message_id, problem in problems:
+            key = re.search(rf"^[ \t]*(?:[\w.]*\.)?\"?{re.escape(message_id.rsplit('.', 1)[-1])}\"?[ \t]*=", text[offset:], re.MULTILINE)
+            where = text.count("\n", 0, offset + key.start()) + 1 if key else line
+            top.findings.error(f"[messages.{language}] {problem}", path, where)
+        if not problems:
+            overrides[language] = flat
+    return overrides
+
+
 def _article(names: str) -> str:
     names = names.replace("str", "string").replace("int", "integer").replace("dict", "table").replace("bool", "true or false")
     if names.startswith("true or false"):
@@ -299,6 +322,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
         sequencing=sequencing,
         global_objectives=meta.get("global_objectives", bool, default=False),
         accepted=accepted,
+        message_overrides=_message_overrides(top, path, text),
     )
     if course.id and course.version:
         _check_package_name_length(course, path, meta)

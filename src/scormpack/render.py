@@ -221,7 +221,8 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
     for rendered in modules:
         shared.update(rendered.media)
     result = RenderedBundle(
-        course, bundle, layout, modules, dict(sorted(shared.items())), warnings, messages=messages_for(course.language)
+        course, bundle, layout, modules, dict(sorted(shared.items())), warnings,
+        messages=messages_for(course.language, course.message_overrides),
     )
     if layout == "paged":
         result.introduction = render_introduction(result)
@@ -319,7 +320,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
 def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
     pages, quiz = converted.pages, converted.quiz
     common = {
-        "t": messages_for(course.language),
+        "t": messages_for(course.language, course.message_overrides),
         "course": course,
         "bundle": bundle,
         "module": module,

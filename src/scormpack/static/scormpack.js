@@ -39,13 +39,26 @@
 
   // The words the learner sees come from the page (#sp-messages, written from
   // the course language's message table), never from this file: a message is
-  // text with {placeholders}, or its plural forms by CLDR category.
+  // text with {placeholders}, or its plural forms by CLDR category. Numbers
+  // filled in are written the language's way, in the digits the page's
+  // server-side text uses (data-numbers), whatever this browser's default.
   var messages = readJson("sp-messages") || {};
+  var messagesNode = byId("sp-messages");
   var pluralRules = null;
+  var numberFormat = null;
   try {
     pluralRules = new Intl.PluralRules(root.lang || undefined);
+    numberFormat = new Intl.NumberFormat(root.lang || undefined, {
+      numberingSystem: (messagesNode && messagesNode.getAttribute("data-numbers")) || "latn",
+      maximumFractionDigits: 2
+    });
   } catch (e) {
-    pluralRules = null;
+    pluralRules = pluralRules || null;
+    numberFormat = null;
+  }
+
+  function formatValue(value) {
+    return typeof value === "number" && numberFormat ? numberFormat.format(value) : String(value);
   }
 
   function message(id, values) {
@@ -57,7 +70,7 @@
       text = text[category] !== undefined ? text[category] : text.other;
     }
     return String(text).replace(/\{(\w+)\}/g, function (whole, name) {
-      return values[name] !== undefined ? String(values[name]) : whole;
+      return values[name] !== undefined ? formatValue(values[name]) : whole;
     });
   }
 
