@@ -430,5 +430,98 @@ def preview(course_dir: Path, bundle_id: str | None, target_name: str | None, po
     except ScormpackError as error:
         fail(error)
 
+
+# ---------------------------------------------------------------- translate
+
+
+@main.group()
+def translate() -> None:
+    """Translation catalogues (gettext PO) beside the course, one per language.
+
+    \b
+    scormpack translate extract content          # translations/template.pot
+    scormpack translate update content           # translations/<lang>.po for [course].translations
+    scormpack translate status content --format json
+    """
+
+
+def _load_for_translation(course_dir: Path):
+    try:
+        return load_course(course_dir)
+    except ScormpackError as error:
+        fail(error)
+
+
+def _languages(course, languages: tuple[str, ...]) -> list[str]:
+    chosen = list(course.translations) if not languages or "all" in languages else list(dict.fromkeys(languages))
+    if not chosen:
+        fail(ScormpackError("[course].translations names no language; add e.g. translations = [\"fr\"] or give --language",
+                            course.root / "course.toml"))
+    return chosen
+
+
+@translate.command()
+@click.argument("course_dir", default="content", type=click.Path(path_type=Path))
+def extract(course_dir: Path) -> None:
+    """Write COURSE_DIR/translations/template.pot: every translatable unit of the course, with its source file:line."""
+    from .translation import extract_units, write_template
+
+    course = _load_for_translation(course_dir)
+    path = write_template(course)
+    click.echo(f"{path}: {count_words(len(extract_units(course)), 'unit')}")
+
+
+@translate.command()
+@click.argument("course_dir", default="content", type=click.Path(path_type=Path))
+@click.option("-l", "--language", "languages", multiple=True, help="Language to update (repeatable; default: [course].translations).")
+def update(course_dir: Path, languages: tuple[str, ...]) -> None:
+    """Bring the catalogues in step with the source: new units untranslated, changed ones fuzzy, gone ones obsolete."""
+    from .translation import update_catalogues
+
+    course = _load_for_translation(course_dir)
+    try:
+        results = update_catalogues(course, _languages(course, languages))
+    except ScormpackError as error:
+        fail(error)
+    for result in results:
+        verb = "created" if result.created else "updated"
+        click.echo(f"{result.path}: {verb}; {result.new} new, {result.fuzzy} fuzzy (source changed), {result.obsolete} obsolete")
+
+
+@translate.command(name="status")
+@click.argument("course_dir", default="content", type=click.Path(path_type=Path))
+@click.option("-l", "--language", "languages", multiple=True, help="Language to report (repeatable; default: [course].translations).")
+@click.option("-b", "--bundle", "bundles", multiple=True, help="Judge completeness on these bundles only (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+def translation_status(course_dir: Path, languages: tuple[str, ...], bundles: tuple[str, ...], output_format: str) -> None:
+    """How complete each language is, in all and per bundle. Exit 0 only if every unit judged is translated and not fuzzy."""
+    from .translation import status
+
+    course = _load_for_translation(course_dir)
+    unknown = [bundle for bundle in bundles if bundle not in {b.id for b in course.bundles}]
+    if unknown:
+        fail(ScormpackError(f"unknown bundle {unknown[0]!r}", course.root / "course.toml"))
+    try:
+        results = status(course, _languages(course, languages))
+    except ScormpackError as error:
+        fail(error)
+    complete = all(
+        all(result.bundles[bundle].complete for bundle in bundles) if bundles else result.total.complete for result in results
+    )
+    if output_format == "json":
+        click.echo(json.dumps({"complete": complete, "languages": {r.language: r.as_json() for r in results}}, indent=2))
+    else:
+        rows = []
+        for result in results:
+            for name, counts in [("(all)", result.total), *result.bundles.items()]:
+                if bundles and name not in bundles and name != "(all)":
+                    continue
+                share = f"{100 * counts.translated / counts.units:.0f}%" if counts.units else "-"
+                rows.append([result.language, name, str(counts.units), str(counts.translated), str(counts.fuzzy),
+                             str(counts.untranslated), share])
+        print_table(["language", "bundle", "units", "translated", "fuzzy", "untranslated", "done"], rows)
+    sys.exit(0 if complete else 1)
+
+
 if __name__ == "__main__":
     main()

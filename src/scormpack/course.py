@@ -162,6 +162,8 @@ class Course:
     # The course's own interface messages by language tag ([messages.<language>] in
     # course.toml), over the tool's tables: message id -> text or plural forms.
     message_overrides: dict[str, dict[str, str | dict[str, str]]] = field(default_factory=dict)
+    # The languages the course is translated into ([course].translations); `language` is the source.
+    translations: list[str] = field(default_factory=list)
 
     def acceptance(self, code: str, path, line: int | None) -> str | None:
         """Why the author accepted this warning (its code, course-wide or on the question at path:line), or None."""

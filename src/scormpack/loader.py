@@ -39,7 +39,7 @@ COURSE_TOML_KEYS = {
     "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept", "messages"},
     "[course]": {
         "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
-        "global_objectives",
+        "global_objectives", "translations",
     },
     "[defaults]": {"targets"},
     "[[audiences]]": {"id", "title", "description"},
@@ -212,6 +212,19 @@ class _Table:
         return value
 
 
+def _translations(meta: _Table, language: str | None) -> list[str]:
+    """[course].translations: the languages the course is translated into (its `language` is the source)."""
+    tags = meta.string_list("translations")
+    for tag in tags:
+        if not LANGUAGE.match(tag):
+            meta.error(f"[course].translations: {tag!r} is not a language tag like 'fr'", "translations")
+        elif tag == language:
+            meta.error(f"[course].translations: {tag!r} is the course's own language", "translations")
+    if len(set(tags)) != len(tags):
+        meta.error("[course].translations names a language twice", "translations")
+    return list(dict.fromkeys(tags))
+
+
 def _message_overrides(top: _Table, path: Path, text: str) -> dict[str, dict]:
     """[messages.<language>]: the course's own interface text, checked like the tool's message tables."""
     overrides = {}
@@ -323,6 +336,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
         global_objectives=meta.get("global_objectives", bool, default=False),
         accepted=accepted,
         message_overrides=_message_overrides(top, path, text),
+        translations=_translations(meta, language),
     )
     if course.id and course.version:
         _check_package_name_length(course, path, meta)

@@ -1,0 +1,329 @@
+"""Translation catalogues: the course's own text as gettext PO, one catalogue per language.
+
+Translators work in their own tools (CAT tools read PO), never in our
+Markdown. Every piece of text a learner reads that the course holds is one
+unit: the course, audience, stage and bundle titles and descriptions; each
+module's title, objectives, source and link titles; each heading, paragraph,
+list item, table cell and image text alternative of its body; each question's
+prompt, options, matching and ordering items and feedback. Answer keys
+(which option is right, accepted fill-in answers) are not units.
+
+A unit's msgctxt says where it belongs, by ids, never by position
+("why-coherence/text", "why-coherence/quiz/deficit/option/b", "@bundle/x/title"),
+and its msgid is the source text; so reordering a module keeps every
+translation, a changed source text is matched to its old entry and marked
+fuzzy (Babel's Catalog.update), and a new one is untranslated.
+
+Catalogues live beside the course: translations/template.pot and
+translations/<language>.po for each language course.toml names.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from .course import Course, Module
+from .errors import ScormpackError
+from .loader import COURSE_FILE, read_text
+
+CATALOGUE_DIR = "translations"
+TEMPLATE_FILE = "template.pot"
+COURSE_CONTEXT = "@"  # contexts of text outside the modules start with it (a module id cannot)
+
+CODE_FENCE = re.compile(r"^\s*(```|~~~)")
+DIRECTIVE = re.compile(r"^:::")
+HEADING = re.compile(r"^#{1,6}\s+(?P<text>.*?)\s*(?:\{#[\w-]+\})?\s*#*\s*$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>.*)$")
+TABLE_ROW = re.compile(r"^\s*\|")
+TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]*-{3,}[\s:|-]*$")
+RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+QUOTE = re.compile(r"^\s*>\s?")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)]*\)")
+LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of translatable text, where it was written and which module holds it (None: the course)."""
+
+    context: str
+    text: str
+    path: Path
+    line: int
+    module: str | None = None
+
+
+def _normalize(text: str) -> str:
+    """One line, single spaces: Markdown reads a line break inside a block as a space."""
+    return " ".join(text.split())
+
+
+def _line_of(text: str, value: str, default: int = 1) -> int:
+    """The first line of text holding value (its first line, to the first 40 characters)."""
+    needle = value.strip().splitlines()[0][:40] if value.strip() else ""
+    position = text.find(needle) if needle else -1
+    return text.count("\n", 0, position) + 1 if position >= 0 else default
+
+
+def _body_units(module: Module) -> list[Unit]:
+    units: list[Unit] = []
+    context = f"{module.id}/text"
+
+    def emit(text: str, line: int) -> None:
+        for image in IMAGE.finditer(text):
+            alt = _normalize(image["alt"])
+            if LETTER.search(alt):
+                units.append(Unit(f"{module.id}/alt", alt, module.path, line, module.id))
+        if LETTER.search(IMAGE.sub("", text)):  # a paragraph that is only a picture has only its alt text to translate
+            units.append(Unit(context, _normalize(text), module.path, line, module.id))
+
+    block: list[str] = []
+    start = 0
+    in_code = False
+
+    def flush() -> None:
+        nonlocal block
+        if block:
+            emit(" ".join(block), start)
+        block = []
+
+    for offset, line in enumerate(module.body.split("\n")):
+        number = module.body_line + offset
+        if CODE_FENCE.match(line):
+            flush()
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if not line.strip() or DIRECTIVE.match(line) or RULE.match(line) and not LIST_ITEM.match(line):
+            flush()
+            continue
+        heading = HEADING.match(line)
+        if heading:
+            flush()
+            emit(heading["text"], number)
+            continue
+        if TABLE_ROW.match(line):
+            flush()
+            if not TABLE_RULE.match(line):
+                for cell in re.split(r"(?<!\\)\|", line.strip().strip("|")):
+                    emit(cell, number)
+            continue
+        item = LIST_ITEM.match(line)
+        if item:
+            flush()
+            block, start = [item["text"]], number
+            continue
+        if not block:
+            start = number
+        block.append(QUOTE.sub("", line))
+    flush()
+    return units
+
+
+def _module_units(module: Module) -> list[Unit]:
+    source = read_text(module.path)
+    at = module.id
+    units = [Unit(f"{at}/title", module.title, module.path, _line_of(source, f"title: {module.title}"), at)]
+    units += [Unit(f"{at}/objective", text, module.path, _line_of(source, text), at) for text in module.objectives]
+    if module.source_reference:
+        units.append(Unit(f"{at}/source", module.source_reference, module.path, _line_of(source, module.source_reference), at))
+    units += [Unit(f"{at}/link", link.title, module.path, _line_of(source, link.title), at) for link in module.links]
+    units += _body_units(module)
+    if module.quiz:
+        for question in module.quiz.questions:
+            where = f"{at}/quiz/{question.id}"
+            line = question.source.line or module.body_line
+
+            def add(kind: str, text: str) -> None:
+                if text and LETTER.search(text):
+                    units.append(Unit(f"{where}/{kind}", _normalize(text), module.path, line, at))
+
+            add("prompt", question.prompt)
+            for option in question.options:
+                add(f"option/{option.id}", option.text)
+                add(f"feedback/{option.id}", option.feedback)
+            for pair in question.pairs:
+                add("match", pair.left)
+                add("match", pair.right)
+            for item in question.sequence:
+                add("item", item)
+            add("correct", question.feedback_correct)
+            add("wrong", question.feedback_wrong)
+    return units
+
+
+def extract_units(course: Course) -> list[Unit]:
+    """Every translatable unit of the course, in course order; one per (context, text)."""
+    path = course.root / COURSE_FILE
+    source = read_text(path)
+    units = [Unit(f"{COURSE_CONTEXT}course/title", course.title, path, _line_of(source, course.title))]
+    if course.description:
+        units.append(Unit(f"{COURSE_CONTEXT}course/description", _normalize(course.description), path, _line_of(source, course.description)))
+    for kind, entries in (("audience", course.audiences), ("stage", course.stages), ("bundle", course.bundles)):
+        for entry in entries:
+            units.append(Unit(f"{COURSE_CONTEXT}{kind}/{entry.id}/title", entry.title, path, _line_of(source, entry.title)))
+            if entry.description:
+                units.append(Unit(f"{COURSE_CONTEXT}{kind}/{entry.id}/description", _normalize(entry.description), path,
+                                  _line_of(source, entry.description)))
+    for module in sorted(course.modules, key=lambda m: (m.order, m.id)):
+        units += _module_units(module)
+    unique: dict[tuple[str, str], Unit] = {}
+    for unit in units:
+        unique.setdefault((unit.context, unit.text), unit)
+    return list(unique.values())
+
+
+def template_catalog(course: Course) -> Catalog:
+    """The catalogue template (POT): every unit, untranslated, with the source file:line it comes from."""
+    catalog = Catalog(project=course.id, version=course.version, fuzzy=False, charset="utf-8")
+    for unit in extract_units(course):
+        location = (unit.path.relative_to(course.root).as_posix(), unit.line)
+        if (unit.text, unit.context) in catalog:
+            catalog[unit.text, unit.context].locations.append(location)  # type: ignore[index]
+        else:
+            catalog.add(unit.text, context=unit.context, locations=[location])
+    return catalog
+
+
+def catalogue_dir(course: Course) -> Path:
+    return course.root / CATALOGUE_DIR
+
+
+def catalogue_path(course: Course, language: str) -> Path:
+    return catalogue_dir(course) / f"{language}.po"
+
+
+def _write(catalog: Catalog, path: Path) -> None:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, include_previous=True, ignore_obsolete=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_bytes(buffer.getvalue())
+    temporary.replace(path)
+
+
+def read_catalog(path: Path, language: str) -> Catalog:
+    try:
+        with open(path, "rb") as handle:
+            return read_po(handle, locale=language, abort_invalid=True)
+    except Exception as error:  # Babel raises PoFileError, or ValueError/UnicodeDecodeError on a broken file
+        line = getattr(error, "lineno", 0) or 0
+        raise ScormpackError(f"cannot read the catalogue: {error}", path, line) from None
+
+
+def write_template(course: Course) -> Path:
+    path = catalogue_dir(course) / TEMPLATE_FILE
+    _write(template_catalog(course), path)
+    return path
+
+
+@dataclass
+class UpdateResult:
+    language: str
+    path: Path
+    created: bool
+    new: int  # units the catalogue did not have
+    fuzzy: int  # translations whose source changed, kept for review
+    obsolete: int  # entries whose unit is gone
+
+
+def update_catalogues(course: Course, languages: list[str]) -> list[UpdateResult]:
+    """Bring each language's catalogue in step with the course: new units untranslated, changed ones fuzzy."""
+    template = template_catalog(course)
+    write_template(course)
+    results = []
+    for language in languages:
+        path = catalogue_path(course, language)
+        created = not path.is_file()
+        if created:
+            catalog = Catalog(locale=language, project=course.id, version=course.version, fuzzy=False, charset="utf-8")
+            before: set = set()
+            fuzzy_before: set = set()
+        else:
+            catalog = read_catalog(path, language)
+            before = {(m.id, m.context) for m in catalog if m.id}
+            fuzzy_before = {(m.id, m.context) for m in catalog if m.id and m.fuzzy}
+        catalog.update(template, update_header_comment=False, update_creation_date=False)
+        keys = {(m.id, m.context) for m in catalog if m.id}
+        fuzzy = {(m.id, m.context) for m in catalog if m.id and m.fuzzy and m.string}
+        _write(catalog, path)
+        results.append(UpdateResult(
+            language, path, created,
+            new=len({k for k in keys - before if k not in fuzzy}),
+            fuzzy=len(fuzzy - fuzzy_before),
+            obsolete=len(catalog.obsolete),
+        ))
+    return results
+
+
+@dataclass
+class Completeness:
+    units: int = 0
+    translated: int = 0
+    fuzzy: int = 0
+    untranslated: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.units == self.translated
+
+    def count(self, state: str) -> None:
+        self.units += 1
+        setattr(self, state, getattr(self, state) + 1)
+
+    def as_json(self) -> dict:
+        return {"units": self.units, "translated": self.translated, "fuzzy": self.fuzzy,
+                "untranslated": self.untranslated, "complete": self.complete}
+
+
+@dataclass
+class LanguageStatus:
+    language: str
+    catalogue: Path
+    total: Completeness = field(default_factory=Completeness)
+    bundles: dict[str, Completeness] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {**self.total.as_json(), "catalogue": str(self.catalogue),
+                "bundles": {bundle: counts.as_json() for bundle, counts in self.bundles.items()}}
+
+
+def unit_state(catalog: Catalog | None, unit: Unit) -> str:
+    """translated, fuzzy or untranslated: what the catalogue holds for this unit of the current source."""
+    message = catalog.get(unit.text, unit.context) if catalog is not None else None
+    if message is None or not message.string:
+        return "untranslated"
+    return "fuzzy" if message.fuzzy else "translated"
+
+
+def status(course: Course, languages: list[str]) -> list[LanguageStatus]:
+    """Per language and per bundle: how many of the current units are translated, fuzzy or untranslated."""
+    units = extract_units(course)
+    results = []
+    for language in languages:
+        path = catalogue_path(course, language)
+        catalog = read_catalog(path, language) if path.is_file() else None
+        result = LanguageStatus(language, path, bundles={bundle.id: Completeness() for bundle in course.bundles})
+        for unit in units:
+            state = unit_state(catalog, unit)
+            result.total.count(state)
+            for bundle in course.bundles:
+                if _in_bundle(unit, bundle, course):
+                    result.bundles[bundle.id].count(state)
+        results.append(result)
+    return results
+
+
+def _in_bundle(unit: Unit, bundle, course: Course) -> bool:
+    if unit.module is not None:
+        return any(module.id == unit.module for module in bundle.modules)
+    kind, _, rest = unit.context[len(COURSE_CONTEXT):].partition("/")
+    entry = rest.split("/")[0]
+    return (kind == "course" or (kind == "bundle" and entry == bundle.id)
+            or (kind == "audience" and entry == bundle.audience) or (kind == "stage" and entry == bundle.stage))

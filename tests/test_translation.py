@@ -1,0 +1,171 @@
+"""Translation catalogues: extract the template, update catalogues as the source changes, report completeness."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from scormpack.loader import load_course
+from scormpack.translation import extract_units
+
+MODULE = "modules/01-first-minutes.md"
+
+
+@pytest.fixture
+def course(example_course: Path) -> Path:
+    toml = example_course / "course.toml"
+    toml.write_text(toml.read_text().replace('language = "en"\n', 'language = "en"\ntranslations = ["fr", "ar"]\n'))
+    return example_course
+
+
+def po_of(course: Path, language: str):
+    with open(course / "translations" / f"{language}.po", "rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def save_po(course: Path, language: str, catalog) -> None:
+    with open(course / "translations" / f"{language}.po", "wb") as handle:
+        write_po(handle, catalog, width=0)
+
+
+def translate_all(course: Path, language: str, only=lambda message: True) -> None:
+    catalog = po_of(course, language)
+    for message in catalog:
+        if message.id and only(message):
+            message.string = f"[{language}] {message.id}"
+            message.flags.discard("fuzzy")
+    save_po(course, language, catalog)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_every_text_a_learner_reads_is_one_unit_named_by_ids_with_its_line(course):
+    units = {(unit.context, unit.text): unit for unit in extract_units(load_course(course))}
+    by_text = {text: context for context, text in units}
+    assert by_text["First Aid Basics"] == "@course/title"
+    assert by_text["Office staff"] == "@audience/staff/title"
+    assert by_text["The first minutes"] == "first-minutes/title"
+    assert by_text["Identify when to call the emergency number."] == "first-minutes/objective"
+    assert ("first-minutes/source", "Example source: your organisation's first aid policy") in units
+    # Paragraphs as one line, headings, list items, table cells, alt text, passages of every audience.
+    paragraph = "When someone is hurt, what you do in the first minutes matters most. This module walks through those minutes step by step."
+    assert by_text[paragraph] == "first-minutes/text"
+    assert units["first-minutes/text", paragraph].line == 20
+    assert units["first-minutes/text", paragraph].path.name == "01-first-minutes.md"
+    for text in ("Check for danger", "Situation", "You, then start helping",
+                 "As a floor warden, you also decide whether the floor must be cleared.",
+                 "Call the emergency number as soon as someone does not respond. See [the emergency numbers](02-emergency-numbers.md) for the list."):
+        assert by_text[text] == "first-minutes/text", text
+    assert by_text["Three steps: danger, response, call"] == "first-minutes/alt"
+    assert not any("](../images/steps.svg)" in text for text in by_text)  # a picture alone: only its alt text
+    # The knowledge check: prompts, options and feedback by question and option id; no answer keys.
+    assert by_text["What do you do first when someone collapses?"] == "first-minutes/quiz/first-step/prompt"
+    assert re.fullmatch(r"first-minutes/quiz/first-step/option/\w+", by_text["Move the person"])
+    assert re.fullmatch(r"first-minutes/quiz/first-step/feedback/\w+", by_text["Moving someone can make injuries worse."])
+    assert by_text["Always check for danger first."] == "first-minutes/quiz/first-step/wrong"
+    assert "112" not in by_text and "false" not in by_text
+    assert len(units) == len(extract_units(load_course(course)))  # the same every time
+
+
+def test_extract_update_and_status_from_the_command_line(cli, course):
+    result = cli("translate", "extract", course)
+    assert result.exit_code == 0, result.output
+    template = course / "translations" / "template.pot"
+    assert re.search(r"\d+ units", result.output)
+    text = template.read_text()
+    assert f"#: {MODULE}:20\nmsgctxt \"first-minutes/text\"\nmsgid \"When someone is hurt" in text
+
+    result = cli("translate", "update", course)
+    assert result.exit_code == 0, result.output
+    assert "fr.po: created" in result.output and "ar.po: created" in result.output
+    assert po_of(course, "ar").plural_forms.startswith("nplurals=6")
+
+    result = cli("translate", "status", course, "--format", "json")
+    assert result.exit_code == 1  # nothing translated: a release pipeline stops here
+    report = json.loads(result.output)
+    assert report["complete"] is False
+    french = report["languages"]["fr"]
+    assert french["translated"] == 0 and french["untranslated"] == french["units"] > 30
+    assert set(french["bundles"]) == {"staff-induction", "wardens-refresher", "reference"}
+
+    translate_all(course, "fr")
+    translate_all(course, "ar")
+    result = cli("translate", "status", course, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["languages"]["fr"]["complete"] is True
+
+
+def test_a_changed_source_marks_its_translation_fuzzy_and_a_new_one_is_untranslated(cli, course):
+    cli("translate", "update", course)
+    translate_all(course, "fr")
+    module = course / MODULE
+    edit(module, "You cannot help anyone if you are hurt too.", "You cannot help anyone if you get hurt too.")
+    edit(module, "## Call for help\n", "## Call for help\n\nStay calm and speak clearly.\n")
+
+    result = cli("translate", "update", course, "--language", "fr")
+    assert result.exit_code == 0, result.output
+    assert "1 new, 1 fuzzy" in result.output
+    catalog = po_of(course, "fr")
+    changed = catalog.get("Before you help, look around: traffic, fire, electricity, gas. You cannot help anyone if you get hurt too.",
+                          "first-minutes/text")
+    assert changed.fuzzy and changed.string.endswith("you are hurt too.")  # the old translation, kept for review
+    assert '#| msgid "Before you help, look around' in (course / "translations" / "fr.po").read_text()  # the old source, for the translator
+    new = catalog.get("Stay calm and speak clearly.", "first-minutes/text")
+    assert new is not None and not new.string
+
+    result = cli("translate", "status", course, "--language", "fr", "--format", "json")
+    assert result.exit_code == 1
+    french = json.loads(result.output)["languages"]["fr"]
+    assert (french["fuzzy"], french["untranslated"]) == (1, 1)
+    assert french["bundles"]["reference"]["complete"] is True  # the other module's bundle is untouched
+
+
+def test_reordering_a_module_keeps_every_translation(cli, course):
+    cli("translate", "update", course)
+    translate_all(course, "fr")
+    module = course / MODULE
+    text = module.read_text()
+    danger = text[text.index("## Check for danger"):text.index("::: only audience=wardens")]
+    call = text[text.index("## Call for help"):text.index("::: quiz")]
+    module.write_text(text.replace(danger, "@@").replace(call, danger).replace("@@", call))
+    result = cli("translate", "update", course, "--language", "fr")
+    assert "0 new, 0 fuzzy (source changed), 0 obsolete" in result.output
+    assert cli("translate", "status", course, "--language", "fr").exit_code == 0
+
+
+def test_completeness_can_be_judged_on_one_bundle(cli, course):
+    cli("translate", "update", course, "--language", "fr")
+    reference = load_course(course).bundle("reference")
+    held = {module.id for module in reference.modules}
+    translate_all(course, "fr", only=lambda message: message.context.split("/")[0] in held or message.context.startswith("@"))
+    assert cli("translate", "status", course, "--language", "fr", "--bundle", "reference").exit_code == 0
+    assert cli("translate", "status", course, "--language", "fr").exit_code == 1
+    result = cli("translate", "status", course, "--language", "fr", "--bundle", "reference")
+    assert re.search(r"fr\s+reference\s+\d+\s+\d+\s+0\s+0\s+100%", result.output), result.output
+
+
+def test_translation_errors_name_the_file_and_line(cli, course, example_course):
+    cli("translate", "update", course, "--language", "fr")
+    po = course / "translations" / "fr.po"
+    po.write_text(po.read_text() + '\nmsgid "broken\n')
+    result = cli("translate", "status", course, "--language", "fr")
+    assert result.exit_code == 1
+    assert f"{po}:" in result.output and "Traceback" not in result.output
+
+    toml = course / "course.toml"
+    edit(toml, 'translations = ["fr", "ar"]', 'translations = ["fr", "en", "not a tag"]')
+    result = cli("translate", "update", course)
+    assert result.exit_code == 1
+    assert f"{toml}:8: error: [course].translations: 'en' is the course's own language" in result.output
+    assert "'not a tag' is not a language tag" in result.output
+
+    edit(toml, 'translations = ["fr", "en", "not a tag"]', "")
+    result = cli("translate", "status", course)
+    assert result.exit_code == 1 and "names no language" in result.output
