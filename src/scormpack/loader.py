@@ -541,6 +541,7 @@ def yaml_problem(error: yaml.YAMLError, front_text: str) -> tuple[str, int]:
 # 50,000 nested brackets take it minutes and gigabytes. No page needs a tenth of these.
 MAX_NESTING = 32
 MAX_INDENT = 4 * MAX_NESTING
+BRACKET = re.compile(r"[\[\]]")
 
 
 def _nesting_is_bounded(lines: list[str], path: Path, body_line: int, findings: Findings) -> bool:
@@ -557,17 +558,17 @@ def _nesting_is_bounded(lines: list[str], path: Path, body_line: int, findings: 
             brackets = 0  # a blank line ends the paragraph, and any link in it
             continue
         stripped = line.lstrip(" \t>")
-        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
-        quotes = line[: len(line) - len(stripped)].count(">")
+        lead = line[: len(line) - len(stripped)]
+        indent = len(lead.expandtabs(4)) if "\t" in lead else len(lead)
+        quotes = lead.count(">")
         problem = None
         if indent > MAX_INDENT:
             problem = f"indented {indent} columns: lists nest at most {MAX_NESTING} levels deep"
         elif quotes > MAX_NESTING:
             problem = f"{quotes} nested '>' quotes: quotes nest at most {MAX_NESTING} deep"
         else:
-            for character in line:
-                brackets += character == "["
-                brackets = max(brackets - (character == "]"), 0)
+            for bracket in BRACKET.findall(line) if "[" in line or "]" in line else ():
+                brackets = brackets + 1 if bracket == "[" else max(brackets - 1, 0)
                 if brackets > MAX_NESTING:
                     problem = f"more than {MAX_NESTING} nested '[' brackets: links and images nest at most {MAX_NESTING} deep"
                     break

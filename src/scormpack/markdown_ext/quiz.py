@@ -257,6 +257,6 @@ class QuizExtension(Extension):
 def extract_quiz(lines: list[str], path: Path, first_line: int, settings: QuizSettings) -> tuple[list[str], Quiz | None]:
     """The module source without its quiz block, and the quiz it held."""
     extension = QuizExtension(path=path, first_line=first_line, settings=settings)
-    md = Markdown(extensions=[extension])
-    remaining = md.preprocessors["scormpack_quiz"].run(lines)
+    # The preprocessor alone: setting up a whole Markdown instance per module cost a big course seconds.
+    remaining = QuizPreprocessor(None, extension).run(lines)
     return remaining, extension.quiz
