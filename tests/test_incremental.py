@@ -2,13 +2,14 @@
 and give byte for byte what a clean build gives."""
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from conftest import BUNDLED_COURSE
-from scormpack import package
+from scormpack import package, pipeline
 from scormpack.build import EarlierBuild, build_package
 from scormpack.loader import load_course
 from scormpack.pipeline import run_pipeline
@@ -121,3 +122,64 @@ def test_a_preview_rebuild_serves_what_a_fresh_build_serves(example_course, tmp_
         assert len([p for p in workdir.iterdir() if p.suffix == ".zip"]) == 1  # the earlier package is gone
     with Preview(example_course, bundle_id, "scorm12", port=0, report=lambda *_: None) as fresh:
         assert fresh.current.files == rebuilt
+
+
+@pytest.fixture
+def course_reads(monkeypatch) -> list[Path]:
+    """The courses the pipeline read (loader.load_course)."""
+    reads: list[Path] = []
+    real = pipeline.load_course
+
+    def counting(root):
+        reads.append(Path(root))
+        return real(root)
+
+    monkeypatch.setattr(pipeline, "load_course", counting)
+    return reads
+
+
+def test_a_rebuild_of_unchanged_sources_is_answered_from_the_last_build_unread(example_course, tmp_path, course_reads):
+    dist = tmp_path / "dist"
+    first = run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    before = {path.name: path.stat().st_mtime_ns for path in dist.iterdir() if path.is_file()}
+    course_reads.clear()
+    again = run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert course_reads == []
+    assert again.packages == first.packages and again.matrix == first.matrix and again.selected == first.selected
+    assert again.lint_warnings == first.lint_warnings
+    assert again.stats.packages_built == 0 and again.stats.packages_reused == len(first.packages)
+    assert {path.name: path.stat().st_mtime_ns for path in dist.iterdir() if path.is_file()} == before
+    assert again.course.id == first.course.id  # read when asked for
+
+
+def test_a_touched_source_another_request_or_a_replaced_package_reads_the_course_again(example_course, tmp_path, course_reads):
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    expected = digests(dist)
+
+    course_reads.clear()
+    module = example_course / "modules" / "01-first-minutes.md"
+    os.utime(module, ns=(module.stat().st_atime_ns, module.stat().st_mtime_ns + 1_000_000))
+    touched = run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    assert len(course_reads) == 1 and touched.stats.packages_built == 0  # same content: every package reused
+
+    course_reads.clear()
+    run_pipeline(example_course, ["scorm12", "cc13"], [], dist, jobs=1)
+    assert len(course_reads) == 1
+
+    course_reads.clear()
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    package = next(dist.glob("*-scorm12.zip"))
+    package.write_bytes(package.read_bytes() + b"\0")
+    rebuilt = run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    assert len(course_reads) == 2 and rebuilt.stats.packages_built == 1
+    assert digests(dist) == expected
+
+
+def test_strict_fails_on_the_last_builds_warnings_too(cli, example_course, tmp_path):
+    dist = tmp_path / "dist"
+    module = example_course / "modules" / "02-emergency-numbers.md"
+    module.write_text(module.read_text().replace("\n## ", "\nSee [the first minutes](01-first-minutes.md).\n\n## ", 1))
+    assert cli("build", example_course, "-o", dist, "-t", "scorm12").exit_code == 0
+    result = cli("build", example_course, "-o", dist, "-t", "scorm12", "--strict")
+    assert result.exit_code == 1 and "nothing was written" in result.output

@@ -10,6 +10,13 @@ levels are kept:
 - built packages: a package whose inputs are all unchanged, and whose file in
   the output directory is still the one written, is not built at all.
 
+and, for a rebuild, what the last build leaves: its packages (unchanged
+members are copied from them compressed, package.py), the saved-state
+estimates of their pages (validation parses only changed ones), and the
+snapshot of its sources (the size and time of every file in the course
+directory) with its result: when no file changed, the same request is
+answered from it without reading the course.
+
 The cache only ever saves work: deleting it (or `--no-cache`) gives the same
 packages, byte for byte.
 """
@@ -41,12 +48,13 @@ CACHE_DIR_NAME = ".scormpack-cache"
 # Bumped when the layout of the cache files changes.
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 FILES_INDEX = "files.json"
 
 
 PACKAGES_INDEX = "packages.json"
 SUSPEND_ESTIMATES = "suspend-estimates.json"
+LAST_BUILD = "last-build.json"
 MODULES_FOLDER = "modules"
 
 
@@ -95,6 +103,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def source_snapshot(course_dir: Path) -> dict[str, tuple[int, int, int]]:
+    """(mtime, size, ctime) of every file under the course directory, hidden folders left out.
+
+    The ctime catches what leaves the content's time alone (a file made
+    unreadable); a link to nowhere is listed too, since the loader reports it.
+    """
+    snapshot = {}
+    for path in sorted(course_dir.rglob("*")):
+        relative = path.relative_to(course_dir)
+        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:  # a broken link; or removed while we looked, and the next look sees it gone
+            if path.is_symlink():
+                snapshot[relative.as_posix()] = (-1, -1, -1)
+            continue
+        if path.is_file():
+            snapshot[relative.as_posix()] = (stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns)
+    return snapshot
+
+
 class FileHashes:
     """sha256 of files, remembered with their size and modification time so unchanged files are not read again."""
 
@@ -124,10 +154,16 @@ class FileHashes:
 
 
 class ModuleCache:
-    """Rendered modules of one bundle and layout, reused while their keys are unchanged (see render.RenderCache)."""
+    """Rendered modules of one bundle and layout, reused while their keys are unchanged (see render.RenderCache).
+
+    On disk each module is pickled on its own, so a build unpickles only the
+    modules it uses and writes the others back as the bytes it read: after a
+    one-module edit, one module is pickled, not the whole bundle.
+    """
 
     def __init__(self, previous: dict[str, tuple], keys: dict[str, str]):
-        self.previous = previous  # module id -> (key, rendered module, warnings as (message, path, line))
+        # module id -> (key, rendered module or None until unpickled, warnings as (message, path, line), pickle or None)
+        self.previous = previous
         self.keys = keys  # module id -> its key in this build
         self.current: dict[str, tuple] = {}  # what this build used or rendered: the next build's cache
 
@@ -144,8 +180,10 @@ class ModuleCache:
         entry = self._entry(module)
         if entry is None:
             return None
-        self.current[module.id] = entry
-        _, rendered, warnings = entry
+        key, rendered, warnings, pickled = entry
+        if rendered is None:
+            rendered = pickle.loads(pickled)
+        self.current[module.id] = (key, rendered, warnings, pickled)
         # A cached copy of the module is equal to this one; keep one object per module.
         rendered.module = module
         if rendered.quiz is not None and module.quiz is not None:
@@ -157,10 +195,14 @@ class ModuleCache:
     def store(self, module: Module, rendered: RenderedModule, warnings: list[ScormpackError]) -> None:
         if module.id in self.keys:
             kept = [(w.message, None if w.path is None else str(w.path), w.line) for w in warnings]
-            self.current[module.id] = (self.keys[module.id], rendered, kept)
+            self.current[module.id] = (self.keys[module.id], rendered, kept, None)
 
     def dumps(self) -> bytes:
-        return pickle.dumps(self.current, protocol=pickle.HIGHEST_PROTOCOL)
+        stored = {
+            module_id: (key, pickled if pickled is not None else pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL), warnings)
+            for module_id, (key, rendered, warnings, pickled) in self.current.items()
+        }
+        return pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def module_cache_name(bundle_id: str, layout: str) -> str:
@@ -168,12 +210,12 @@ def module_cache_name(bundle_id: str, layout: str) -> str:
 
 
 def load_module_cache(path: Path) -> dict[str, tuple]:
-    """The modules cached by an earlier build; anything unreadable counts as an empty cache."""
+    """The modules cached by an earlier build (ModuleCache entries); anything unreadable counts as an empty cache."""
     try:
         data = pickle.loads(path.read_bytes())
+        return {module_id: (key, None, warnings, pickled) for module_id, (key, pickled, warnings) in data.items() if isinstance(pickled, bytes)}
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 class BuildCache:
@@ -206,6 +248,44 @@ class BuildCache:
         if cached is None or cached.get("output") != [stat.st_size, stat.st_mtime_ns]:
             return None
         return out_dir / name
+
+    def last_build(self, request: dict, sources: dict[str, tuple[int, int, int]], out_dir: Path) -> dict | None:
+        """The result the last build recorded (record_build), if it answered the same request from the same
+        sources, SOURCE_DATE_EPOCH and scormpack, and every file it wrote is still the one written."""
+        if not self.enabled:
+            return None
+        last = self._read_json(LAST_BUILD)
+        if not last or last.get("request") != request or last.get("time") != list(entry_timestamp()):
+            return None
+        if last.get("sources") != {name: list(stat) for name, stat in sources.items()}:
+            return None
+        for name, recorded in last.get("outputs", {}).items():
+            try:
+                stat = (out_dir / name).stat()
+            except OSError:
+                return None
+            if recorded != [stat.st_size, stat.st_mtime_ns]:
+                return None
+        return last.get("result")
+
+    def record_build(self, request: dict, sources: dict[str, tuple[int, int, int]], out_dir: Path, outputs: list[str], result: dict) -> None:
+        """What last_build compares and answers with; sources is the snapshot taken before the build read them."""
+        if not self.enabled:
+            return
+        written = {}
+        for name in outputs:
+            stat = (out_dir / name).stat()
+            written[name] = [stat.st_size, stat.st_mtime_ns]
+        record = {
+            "format": CACHE_FORMAT,
+            "tool": tool_fingerprint(),
+            "request": request,
+            "time": list(entry_timestamp()),
+            "sources": {name: list(stat) for name, stat in sources.items()},
+            "outputs": written,
+            "result": result,
+        }
+        write_atomic(self.root / LAST_BUILD, json.dumps(record, sort_keys=True).encode())
 
     def module_cache_path(self, bundle_id: str, layout: str) -> Path | None:
         return self.root / MODULES_FOLDER / module_cache_name(bundle_id, layout) if self.enabled else None

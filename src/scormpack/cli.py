@@ -172,7 +172,7 @@ def build(
             shard=shard,
             use_cache=not no_cache,
             on_package=progress,
-            check_course=release.check_course,
+            check_course=release.check_course if checks_release else None,
             check_packages=release.check_packages if checks_release else None,
         )
     except ReleaseRefused as refused:

@@ -1,5 +1,7 @@
 """The release pipeline: every bundle for every target, in parallel, cached, checked and reported.
 
+    nothing changed since the last build? its result stands
+                                                          cache.py (last_build: sizes and times of the sources)
     course = load_course(course_dir)                      loader.py
     matrix = bundles x targets, this shard's slice        (here)
     reuse the packages whose inputs are unchanged         cache.py
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import relative_warning, select_bundles, select_targets
-from .cache import CACHE_DIR_NAME, MODULES_FOLDER, BuildCache, InputKeys, package_still_valid, write_atomic
+from .cache import CACHE_DIR_NAME, MODULES_FOLDER, BuildCache, InputKeys, package_still_valid, source_snapshot
 from .course import Course
 from .errors import ScormpackError, count_words
 from .loader import load_course
@@ -51,7 +53,8 @@ class BuildStats:
 
 @dataclass
 class PipelineResult:
-    course: Course
+    course_dir: Path
+    loaded_course: Course | None  # None when the build was answered from the last one (cache.last_build)
     out_dir: Path
     matrix: list[MatrixEntry]  # the whole matrix, every shard included
     selected: list[MatrixEntry]  # what this build covered
@@ -66,6 +69,13 @@ class PipelineResult:
         return [f"lint: {w}" for w in self.lint_warnings] + [
             f"{p.bundle}/{p.target}: {w}" for p in self.packages for w in p.warnings
         ]
+
+    @property
+    def course(self) -> Course:
+        """The course built; read on first use when nothing had to be built."""
+        if self.loaded_course is None:
+            self.loaded_course = load_course(self.course_dir)
+        return self.loaded_course
 
     @property
     def report_path(self) -> Path:
@@ -128,6 +138,18 @@ def run_pipeline(
     """`check_course` runs once the course is loaded; `check_packages` gets (bundle, target, file) for
     every package once all are built and valid, before anything is moved into place. Either may raise
     to refuse the release (build --against, the identifier ledger); nothing is written then."""
+    out_dir = Path(out_dir)
+    cache = BuildCache(out_dir / CACHE_DIR_NAME, enabled=use_cache)
+    progress = _Progress(on_package)
+    # Nothing changed since the last build of the same request: its result stands, unread.
+    # (Not for a release check, which looks at this build's course and packages.)
+    request = _request(course_dir, target_names, bundle_ids, shard)
+    answerable = cache.enabled and check_course is None and check_packages is None
+    sources = source_snapshot(Path(course_dir)) if answerable else {}  # taken before anything is read
+    last = cache.last_build(request, sources, out_dir) if answerable else None
+    if last is not None:
+        return _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
+
     course = load_course(Path(course_dir))
     if check_course is not None:
         check_course(course)
@@ -135,11 +157,9 @@ def run_pipeline(
     targets = {target.name: target for target in select_targets(course, target_names)}
     matrix = sorted(MatrixEntry(bundle, target) for bundle in bundles for target in targets)
     selected = shard_slice(matrix, *shard) if shard else matrix
-    out_dir = Path(out_dir)
-    cache = BuildCache(out_dir / CACHE_DIR_NAME, enabled=use_cache)
     keys = InputKeys(course, cache.files)
     package_keys = {entry: keys.package_key(bundles[entry.bundle], targets[entry.target]) for entry in selected}
-    progress = _Progress(on_package, len(selected))
+    progress.total = len(selected)
     stats = BuildStats()
 
     records = _reuse_unchanged(course, selected, package_keys, cache, out_dir, progress)  # cache.py
@@ -159,7 +179,8 @@ def run_pipeline(
             records[record.entry] = record
             stats.packages_built += 1
         result = PipelineResult(
-            course, out_dir, matrix, selected, [records[e] for e in selected], reading_warnings(course), stats, shard
+            Path(course_dir), course, out_dir, matrix, selected, [records[e] for e in selected],
+            reading_warnings(course), stats, shard,
         )
         if strict and result.warnings:
             raise StrictFailure(result.warnings)
@@ -168,13 +189,52 @@ def run_pipeline(
             located = [(r.bundle, r.target, (Path(staging) if r.file in built else out_dir) / r.file) for r in result.packages]
             result.release = check_packages(course, located)
         _commit(result, outcomes, staging, cache, package_keys)  # packages into place, then the proofs (reports.py)
+    if answerable:
+        cache.record_build(request, sources, out_dir, [*(p.file for p in result.packages), SUMS_NAME, REPORT_NAME], _summary(result))
+    return result
+
+
+def _request(course_dir: Path, target_names: list[str], bundle_ids: list[str], shard: tuple[int, int] | None) -> dict:
+    """What was asked of a build, as the last build's record compares it."""
+    return {
+        "course": str(Path(course_dir).resolve()),
+        "targets": list(target_names),
+        "bundles": list(bundle_ids),
+        "shard": list(shard) if shard else None,
+    }
+
+
+def _summary(result: PipelineResult) -> dict:
+    return {
+        "matrix": [[entry.bundle, entry.target] for entry in result.matrix],
+        "selected": [[entry.bundle, entry.target] for entry in result.selected],
+        "packages": [record.to_json() for record in result.packages],
+        "lint": result.lint_warnings,
+    }
+
+
+def _last_result(
+    last: dict, course_dir: Path, out_dir: Path, shard: tuple[int, int] | None, strict: bool, progress: _Progress
+) -> PipelineResult:
+    """The last build's result, every package reused (what a build of unchanged sources gives, faster)."""
+    packages = [PackageRecord.from_json(data) for data in last["packages"]]
+    progress.total = len(packages)
+    for record in packages:
+        progress.finished(record, True)
+    result = PipelineResult(
+        course_dir, None, out_dir,
+        [MatrixEntry(*entry) for entry in last["matrix"]], [MatrixEntry(*entry) for entry in last["selected"]],
+        packages, list(last["lint"]), BuildStats(packages_reused=len(packages)), shard,
+    )
+    if strict and result.warnings:
+        raise StrictFailure(result.warnings)
     return result
 
 
 class _Progress:
     """Calls on_package as each package is done, counting them."""
 
-    def __init__(self, on_package: ProgressCallback | None, total: int):
+    def __init__(self, on_package: ProgressCallback | None, total: int = 0):
         self.on_package = on_package
         self.total = total
         self.done = 0

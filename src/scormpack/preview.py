@@ -34,7 +34,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .build import EarlierBuild, build_package, select_bundles
-from .cache import FileHashes, InputKeys, ModuleCache
+from .cache import FileHashes, InputKeys, ModuleCache, source_snapshot
 from .course import Course
 from .errors import ScormpackError
 from .loader import load_course
@@ -198,22 +198,6 @@ def default_target(course: Course) -> str:
     return PREVIEWABLE[0]
 
 
-def source_snapshot(course_dir: Path) -> dict[str, tuple[int, int]]:
-    """(mtime in ns, size) of every file under the course directory, hidden folders left out."""
-    snapshot = {}
-    for path in sorted(course_dir.rglob("*")):
-        relative = path.relative_to(course_dir)
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
-            continue
-        try:
-            stat = path.stat()
-        except OSError:  # removed while we looked: the next poll sees it gone
-            continue
-        if path.is_file():
-            snapshot[relative.as_posix()] = (stat.st_mtime_ns, stat.st_size)
-    return snapshot
-
-
 def _stderr_reporter(message: str, is_error: bool) -> None:
     print(message, file=sys.stderr if is_error else sys.stdout, flush=True)
 
@@ -247,7 +231,7 @@ class Preview:
         self.current: PreviewBuild | None = None
         self.error: str | None = None  # the last failed build's message, until a build succeeds
         self.attempts = 0  # builds tried, good or bad: the player reloads when it changes
-        self._snapshot: dict[str, tuple[int, int]] = {}
+        self._snapshot: dict[str, tuple[int, int, int]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._workdir: tempfile.TemporaryDirectory | None = None
