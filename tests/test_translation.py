@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 import re
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from babel.messages.pofile import read_po, write_po
 
 from scormpack.loader import load_course
 from scormpack.translation import extract_units
+
+from conftest import build, manifest_of
 
 MODULE = "modules/01-first-minutes.md"
 
@@ -169,3 +172,80 @@ def test_translation_errors_name_the_file_and_line(cli, course, example_course):
     edit(toml, 'translations = ["fr", "en", "not a tag"]', "")
     result = cli("translate", "status", course)
     assert result.exit_code == 1 and "names no language" in result.output
+
+
+# ------------------------------------------------------- a translated edition
+
+
+def quiz_data(package: Path) -> list[dict]:
+    """The knowledge check as the runtime scores it (ids, answers, weights), prompts left out."""
+    with zipfile.ZipFile(package) as archive:
+        page = archive.read("first-minutes/index.html").decode("utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="sp-quiz">(.*?)</script>', page, re.S).group(1))
+    return [{key: value for key, value in question.items() if key != "description"} for question in data["questions"]] + [
+        {key: value for key, value in data.items() if key != "questions"}
+    ]
+
+
+def test_a_translated_build_from_the_catalogue(cli, course, tmp_path):
+    cli("translate", "update", course, "--language", "fr")
+    translate_all(course, "fr")
+    dist = tmp_path / "dist"
+    english = build(cli, course, dist, "--bundle", "staff-induction").output
+    french = build(cli, course, dist, "--bundle", "staff-induction", "--language", "fr").output
+    assert "warning" not in french
+    en_package = dist / "first-aid-basics-0.1.0-staff-induction-en-scorm12.zip"
+    fr_package = dist / "first-aid-basics-0.1.0-staff-induction-fr-scorm12.zip"
+    assert en_package.is_file() and fr_package.is_file(), english + french
+    with zipfile.ZipFile(fr_package) as archive:
+        page = archive.read("first-minutes/index.html").decode("utf-8")
+    assert '<html lang="fr" dir="ltr"' in page
+    assert "[fr] When someone is hurt, what you do in the first minutes matters most." in page
+    assert "[fr] Check for danger</h2>" in page or "[fr] Check for danger" in page
+    assert 'alt="[fr] Three steps: danger, response, call"' in page
+    assert "[fr] You, then start helping" in page
+    assert "[fr] What do you do first when someone collapses?" in page
+    assert "Page suivante" in page and "Next page" not in page
+    # Scoring, question, option and interaction ids are the language's business not at all.
+    assert quiz_data(fr_package) == quiz_data(en_package)
+    # Each language is its own package in an LMS, the same from one version to the next.
+    en_id, fr_id = manifest_of(en_package).get("identifier"), manifest_of(fr_package).get("identifier")
+    assert en_id != fr_id and fr_id.endswith("first-aid-basics-fr-staff-induction")
+
+
+def test_untranslated_and_fuzzy_units_fall_back_to_the_source_and_warn_with_the_catalogue_line(cli, course, tmp_path):
+    cli("translate", "update", course, "--language", "fr")
+    keep = "Before you help, look around: traffic, fire, electricity, gas. You cannot help anyone if you are hurt too."
+    translate_all(course, "fr", only=lambda message: message.id != keep)
+    po = course / "translations" / "fr.po"
+    catalog = po_of(course, "fr")
+    catalog.get("The first minutes", "first-minutes/title").flags.add("fuzzy")
+    save_po(course, "fr", catalog)
+    untranslated_line = catalog_line(po, keep)
+    fuzzy_line = catalog_line(po, "The first minutes")
+
+    dist = tmp_path / "dist"
+    result = build(cli, course, dist, "--bundle", "staff-induction", "--language", "fr")
+    assert f"translations/fr.po:{untranslated_line}: warning: fr: untranslated (first-minutes/text)" in result.output
+    assert f"translations/fr.po:{fuzzy_line}: warning: fr: fuzzy, the source changed (first-minutes/title)" in result.output
+    with zipfile.ZipFile(dist / "first-aid-basics-0.1.0-staff-induction-fr-scorm12.zip") as archive:
+        page = archive.read("first-minutes/index.html").decode("utf-8")
+    assert keep in page and "<h1 class=\"sp-module-title\">The first minutes</h1>" in page
+
+    strict = tmp_path / "strict"
+    result = cli("build", course, "-o", strict, "--bundle", "staff-induction", "--language", "fr", "--strict")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert not list(strict.glob("*.zip")) if strict.exists() else True
+
+
+def test_a_language_the_course_does_not_have_is_an_error(cli, course, tmp_path):
+    result = cli("build", course, "-o", tmp_path / "dist", "--language", "pt")
+    assert result.exit_code == 1
+    assert "--language pt: the course is in en, fr, ar" in result.output
+    result = cli("build", course, "-o", tmp_path / "dist", "--language", "fr")
+    assert result.exit_code == 1 and "no catalogue for 'fr'" in result.output and "Traceback" not in result.output
+
+
+def catalog_line(po: Path, msgid: str) -> int:
+    lines = po.read_text().splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if line == f'msgid "{msgid}"')

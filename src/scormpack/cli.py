@@ -139,6 +139,7 @@ class BuildProgress:
 @click.option("--no-cache", is_flag=True, help="Ignore and keep no build cache (OUT/.scormpack-cache).")
 @click.option("--against", type=click.Path(path_type=Path, exists=True), help="The previous release (its folder or build-report.json): fail, writing nothing, if this one deletes learners' records.")
 @click.option("--accept-loss", "accept_loss", multiple=True, metavar="MODULE_ID", help="Accept that learners lose their records of this module (repeatable), or 'all' for the whole release.")
+@click.option("-l", "--language", default=None, help="Build this edition: the course's language or one of [course].translations (from translations/<language>.po).")
 def build(
     course_dir: Path,
     targets: tuple[str, ...],
@@ -151,6 +152,7 @@ def build(
     no_cache: bool,
     against: Path | None,
     accept_loss: tuple[str, ...],
+    language: str | None,
 ) -> None:
     """Build one package per bundle and target from COURSE_DIR (default: content).
 
@@ -174,6 +176,7 @@ def build(
             on_package=progress,
             check_course=release.check_course if checks_release else None,
             check_packages=release.check_packages if checks_release else None,
+            language=language,
         )
     except ReleaseRefused as refused:
         progress.close()

@@ -28,7 +28,7 @@ from typing import Callable
 
 from .build import relative_warning, select_bundles, select_targets
 from .cache import CACHE_DIR_NAME, MODULES_FOLDER, BuildCache, InputKeys, package_still_valid, source_snapshot
-from .course import Course
+from .course import COURSE_FILE, Course
 from .errors import ScormpackError, count_words
 from .loader import load_course
 from .targets import get_target
@@ -134,6 +134,7 @@ def run_pipeline(
     on_package: ProgressCallback | None = None,
     check_course: Callable[[Course], None] | None = None,
     check_packages: Callable[[Course, list[tuple[str, str, Path]]], dict | None] | None = None,
+    language: str | None = None,
 ) -> PipelineResult:
     """`check_course` runs once the course is loaded; `check_packages` gets (bundle, target, file) for
     every package once all are built and valid, before anything is moved into place. Either may raise
@@ -143,7 +144,7 @@ def run_pipeline(
     progress = _Progress(on_package)
     # Nothing changed since the last build of the same request: its result stands, unread.
     # (Not for a release check, which looks at this build's course and packages.)
-    request = _request(course_dir, target_names, bundle_ids, shard)
+    request = _request(course_dir, target_names, bundle_ids, shard, language)
     answerable = cache.enabled and check_course is None and check_packages is None
     sources = source_snapshot(Path(course_dir)) if answerable else {}  # taken before anything is read
     last = cache.last_build(request, sources, out_dir) if answerable else None
@@ -151,6 +152,14 @@ def run_pipeline(
         return _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
 
     course = load_course(Path(course_dir))
+    edition_warnings: list[ScormpackError] = []
+    if language and language != course.language:  # an edition from translations/<language>.po
+        from .translation import translate_course
+
+        if language not in course.translations:
+            known = ", ".join([course.language, *course.translations])
+            raise ScormpackError(f"--language {language}: the course is in {known} ([course].translations)", course.root / COURSE_FILE)
+        course, edition_warnings = translate_course(course, language)
     if check_course is not None:
         check_course(course)
     bundles = {bundle.id: bundle for bundle in select_bundles(course, bundle_ids)}
@@ -180,7 +189,7 @@ def run_pipeline(
             stats.packages_built += 1
         result = PipelineResult(
             Path(course_dir), course, out_dir, matrix, selected, [records[e] for e in selected],
-            reading_warnings(course), stats, shard,
+            reading_warnings(course) + [relative_warning(warning, course.root) for warning in edition_warnings], stats, shard,
         )
         if strict and result.warnings:
             raise StrictFailure(result.warnings)
@@ -194,13 +203,16 @@ def run_pipeline(
     return result
 
 
-def _request(course_dir: Path, target_names: list[str], bundle_ids: list[str], shard: tuple[int, int] | None) -> dict:
+def _request(
+    course_dir: Path, target_names: list[str], bundle_ids: list[str], shard: tuple[int, int] | None, language: str | None = None
+) -> dict:
     """What was asked of a build, as the last build's record compares it."""
     return {
         "course": str(Path(course_dir).resolve()),
         "targets": list(target_names),
         "bundles": list(bundle_ids),
         "shard": list(shard) if shard else None,
+        "language": language,
     }
 
 

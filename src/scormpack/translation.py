@@ -19,6 +19,7 @@ translations/<language>.po for each language course.toml names.
 """
 from __future__ import annotations
 
+import copy
 import io
 import re
 from dataclasses import dataclass, field
@@ -70,59 +71,68 @@ def _line_of(text: str, value: str, default: int = 1) -> int:
     return text.count("\n", 0, position) + 1 if position >= 0 else default
 
 
-def _body_units(module: Module) -> list[Unit]:
-    units: list[Unit] = []
-    context = f"{module.id}/text"
+@dataclass
+class _Block:
+    """A run of body lines holding text: lines[first:last + 1] is prefix + text(s) + suffix."""
 
-    def emit(text: str, line: int) -> None:
-        for image in IMAGE.finditer(text):
-            alt = _normalize(image["alt"])
-            if LETTER.search(alt):
-                units.append(Unit(f"{module.id}/alt", alt, module.path, line, module.id))
-        if LETTER.search(IMAGE.sub("", text)):  # a paragraph that is only a picture has only its alt text to translate
-            units.append(Unit(context, _normalize(text), module.path, line, module.id))
+    first: int
+    last: int
+    prefix: str  # "## ", "- ", "1. ", "> " ...
+    texts: list[str]  # one, or a table row's cells
+    suffix: str = ""  # a heading's {#id}
+    row: bool = False
 
-    block: list[str] = []
-    start = 0
+
+def _blocks(body: str) -> list[_Block]:
+    """The body's headings, paragraphs, list items and table rows; not code, directives or rules."""
+    blocks: list[_Block] = []
+    current: _Block | None = None
     in_code = False
-
-    def flush() -> None:
-        nonlocal block
-        if block:
-            emit(" ".join(block), start)
-        block = []
-
-    for offset, line in enumerate(module.body.split("\n")):
-        number = module.body_line + offset
+    for index, line in enumerate(body.split("\n")):
         if CODE_FENCE.match(line):
-            flush()
-            in_code = not in_code
+            current, in_code = None, not in_code
             continue
-        if in_code:
-            continue
-        if not line.strip() or DIRECTIVE.match(line) or RULE.match(line) and not LIST_ITEM.match(line):
-            flush()
+        if in_code or not line.strip() or DIRECTIVE.match(line) or (RULE.match(line) and not LIST_ITEM.match(line)):
+            current = None
             continue
         heading = HEADING.match(line)
         if heading:
-            flush()
-            emit(heading["text"], number)
+            current = None
+            blocks.append(_Block(index, index, line[: heading.start("text")], [heading["text"]], line[heading.end("text"):]))
             continue
         if TABLE_ROW.match(line):
-            flush()
+            current = None
             if not TABLE_RULE.match(line):
-                for cell in re.split(r"(?<!\\)\|", line.strip().strip("|")):
-                    emit(cell, number)
+                cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+                blocks.append(_Block(index, index, "", [cell.strip() for cell in cells], row=True))
             continue
         item = LIST_ITEM.match(line)
         if item:
-            flush()
-            block, start = [item["text"]], number
+            current = _Block(index, index, line[: item.start("text")], [item["text"]])
+            blocks.append(current)
             continue
-        if not block:
-            start = number
-        block.append(QUOTE.sub("", line))
-    flush()
+        quote = QUOTE.match(line)
+        text = line[quote.end():] if quote else line
+        if current is None:
+            current = _Block(index, index, quote.group(0) if quote else "", [text])
+            blocks.append(current)
+        else:
+            current.last = index
+            current.texts[0] += " " + text
+    return blocks
+
+
+def _body_units(module: Module) -> list[Unit]:
+    units: list[Unit] = []
+    for block in _blocks(module.body):
+        line = module.body_line + block.first
+        for text in block.texts:
+            for image in IMAGE.finditer(text):
+                alt = _normalize(image["alt"])
+                if LETTER.search(alt):
+                    units.append(Unit(f"{module.id}/alt", alt, module.path, line, module.id))
+            if LETTER.search(IMAGE.sub("", text)):  # a paragraph that is only a picture has only its alt text to translate
+                units.append(Unit(f"{module.id}/text", _normalize(text), module.path, line, module.id))
     return units
 
 
@@ -327,3 +337,99 @@ def _in_bundle(unit: Unit, bundle, course: Course) -> bool:
     entry = rest.split("/")[0]
     return (kind == "course" or (kind == "bundle" and entry == bundle.id)
             or (kind == "audience" and entry == bundle.audience) or (kind == "stage" and entry == bundle.stage))
+
+
+# ------------------------------------------------------- a translated edition
+
+
+def translate_course(course: Course, language: str) -> tuple[Course, list[ScormpackError]]:
+    """The course in `language`, from its catalogue: the same ids, answers and scoring, the translated text.
+
+    A unit the catalogue leaves untranslated or marks fuzzy keeps its source
+    text, with a warning naming the catalogue entry's path:line (or the
+    catalogue, when it lacks the unit: `translate update` adds it).
+    """
+    path = catalogue_path(course, language)
+    if not path.is_file():
+        raise ScormpackError(f"no catalogue for {language!r}: run `scormpack translate update` and translate it", path)
+    catalog = read_catalog(path, language)
+    edition = copy.deepcopy(course)
+    edition.language = language
+    edition.findings = []
+    warnings: list[ScormpackError] = []
+
+    def translated(context: str, text: str) -> str:
+        source = _normalize(text)
+        if not LETTER.search(source):
+            return text
+        message = catalog.get(source, context)
+        shown = source if len(source) <= 60 else source[:57] + "..."
+        if message is None:
+            warnings.append(ScormpackError(f"{language}: not in the catalogue ({context}): {shown!r}; run `scormpack translate update`", path))
+        elif not message.string:
+            warnings.append(ScormpackError(f"{language}: untranslated ({context}): {shown!r}", path, message.lineno))
+        elif message.fuzzy:
+            warnings.append(ScormpackError(f"{language}: fuzzy, the source changed ({context}): {shown!r}", path, message.lineno))
+        else:
+            return message.string
+        return text
+
+    at = COURSE_CONTEXT
+    edition.title = translated(f"{at}course/title", edition.title)
+    if edition.description:
+        edition.description = translated(f"{at}course/description", edition.description)
+    for kind, entries in (("audience", edition.audiences), ("stage", edition.stages), ("bundle", edition.bundles)):
+        for entry in entries:
+            entry.title = translated(f"{at}{kind}/{entry.id}/title", entry.title)
+            if entry.description:
+                entry.description = translated(f"{at}{kind}/{entry.id}/description", entry.description)
+    for module in edition.modules:  # the bundles hold these same Module objects (deepcopy keeps them shared)
+        _translate_module(module, translated)
+    return edition, warnings
+
+
+def _translate_module(module: Module, translated) -> None:
+    at = module.id
+    module.title = translated(f"{at}/title", module.title)
+    module.objectives = [translated(f"{at}/objective", text) for text in module.objectives]
+    if module.source_reference:
+        module.source_reference = translated(f"{at}/source", module.source_reference)
+    for link in module.links:
+        link.title = translated(f"{at}/link", link.title)
+    module.body = _translate_body(module, translated)
+    if module.quiz:
+        for question in module.quiz.questions:
+            where = f"{at}/quiz/{question.id}"
+            question.prompt = translated(f"{where}/prompt", question.prompt)
+            for option in question.options:
+                option.text = translated(f"{where}/option/{option.id}", option.text)
+                if option.feedback:
+                    option.feedback = translated(f"{where}/feedback/{option.id}", option.feedback)
+            for pair in question.pairs:
+                pair.left = translated(f"{where}/match", pair.left)
+                pair.right = translated(f"{where}/match", pair.right)
+            question.sequence = [translated(f"{where}/item", item) for item in question.sequence]
+            if question.feedback_correct:
+                question.feedback_correct = translated(f"{where}/correct", question.feedback_correct)
+            if question.feedback_wrong:
+                question.feedback_wrong = translated(f"{where}/wrong", question.feedback_wrong)
+
+
+def _translate_body(module: Module, translated) -> str:
+    """The body with each block's text translated in place; a block of several lines becomes one line
+    followed by blank ones, so every other line keeps its number."""
+    lines = module.body.split("\n")
+
+    def text_of(text: str) -> str:
+        if LETTER.search(IMAGE.sub("", text)):
+            text = translated(f"{module.id}/text", text)
+        return IMAGE.sub(lambda image: image.group(0).replace(f"[{image['alt']}]", f"[{translated(f'{module.id}/alt', image['alt'])}]", 1), text)
+
+    for block in _blocks(module.body):
+        if block.row:
+            lines[block.first] = "| " + " | ".join(text_of(cell) for cell in block.texts) + " |"
+            continue
+        lines[block.first] = block.prefix + text_of(block.texts[0]) + block.suffix
+        for index in range(block.first + 1, block.last + 1):
+            lines[index] = ""
+    return "\n".join(lines)

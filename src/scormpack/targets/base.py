@@ -70,7 +70,14 @@ class Target:
         raise NotImplementedError(f"{self.name} does not wrap folders")
 
     def package_name(self, course: Course, bundle: Bundle) -> str:
-        return f"{course.id}-{course.version}-{bundle.id}-{self.name}{self.suffix}"
+        language = f"-{course.language}" if course.translations else ""
+        return f"{course.id}-{course.version}-{bundle.id}{language}-{self.name}{self.suffix}"
+
+
+def edition_id(course: Course) -> str:
+    """The course id in manifest identifiers: with the language when the course has more than one,
+    so each language's package is its own in an LMS and keeps its learners' records across versions."""
+    return f"{course.id}-{course.language}" if course.translations else course.id
 
 
 def xml_id(*parts: str) -> str:

@@ -33,7 +33,7 @@ from lxml import etree
 from ..course import WebLink
 from ..errors import ScormpackError
 from ..render import CONTENTS_FILE, INTRODUCTION_FILE, RenderedBundle, page_filename
-from .base import XSI, PackagePlan, Target, WrappedFolder, manifest_bytes, sub, xml_id
+from .base import XSI, PackagePlan, Target, WrappedFolder, manifest_bytes, edition_id, sub, xml_id
 from .qti import build_assessment
 
 ASSESSMENT_FILE = "knowledge-check.xml"
@@ -103,7 +103,7 @@ class CommonCartridgeTarget(Target):
         # cartridge by looking for it in the first 500 bytes of the manifest.
         root = etree.Element(
             cp("manifest"), nsmap={None: version.cp, "lomimscc": version.lom, "xsi": XSI},
-            identifier=xml_id("MANIFEST", course.id, bundle.id),
+            identifier=xml_id("MANIFEST", edition_id(course), bundle.id),
         )
         root.set(f"{{{XSI}}}schemaLocation", version.schema_locations)
         self._metadata(sub(root, cp("metadata")), rendered)

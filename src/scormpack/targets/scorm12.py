@@ -8,7 +8,7 @@ from lxml import etree
 from .. import schemas
 from ..course import Module
 from ..render import RenderedBundle, RenderedModule
-from .base import XML_LANG, XSI, PackagePlan, Target, WrappedFolder, control_files, manifest_bytes, sub, xml_id
+from .base import XML_LANG, XSI, PackagePlan, Target, WrappedFolder, control_files, manifest_bytes, edition_id, sub, xml_id
 
 IMSCP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
@@ -138,7 +138,7 @@ class Scorm12Target(Target):
         root = etree.Element(
             cp("manifest"),
             nsmap={None: IMSCP, "adlcp": ADLCP, "xsi": XSI},
-            identifier=xml_id("MANIFEST", course.id, bundle.id),
+            identifier=xml_id("MANIFEST", edition_id(course), bundle.id),
             version=course.version,
         )
         root.set(f"{{{XSI}}}schemaLocation", f"{IMSCP} imscp_rootv1p1p2.xsd {ADLCP} adlcp_rootv1p2.xsd")

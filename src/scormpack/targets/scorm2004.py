@@ -26,7 +26,7 @@ from .. import schemas
 from ..course import COURSE_FILE, Course, Module
 from ..errors import ScormpackError
 from ..render import RenderedBundle
-from .base import XSI, PackagePlan, Target, WrappedFolder, control_files, sub, xml_id
+from .base import XSI, PackagePlan, Target, WrappedFolder, control_files, edition_id, sub, xml_id
 from .scorm12 import add_organization, add_resources, single_sco_manifest
 
 IMSCP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -78,7 +78,7 @@ class Scorm2004Target(Target):
         root = etree.Element(
             cp("manifest"),
             nsmap=NSMAP,
-            identifier=xml_id("MANIFEST", course.id, bundle.id),
+            identifier=xml_id("MANIFEST", edition_id(course), bundle.id),
             version=course.version,
         )
         root.set(f"{{{XSI}}}schemaLocation", " ".join(f"{ns} {file}" for ns, file in SCHEMA_LOCATIONS))
