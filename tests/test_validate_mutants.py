@@ -189,6 +189,15 @@ def test_past_the_memory_kept_for_members_the_checks_read_them_again_with_the_sa
     assert kept_nothing.findings == validate_package(package, lms="moodle").findings
 
 
+def test_a_cmi5_course_structure_has_the_same_ceilings(tmp_path):
+    blocks = "".join(f'<block id="https://example.org/b{n}"><title><langstring lang="en">B</langstring></title></block>' for n in range(100))
+    structure = f'<courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">{blocks}</courseStructure>'
+    with zipfile.ZipFile(tmp_path / "course.zip", "w") as archive:
+        archive.writestr("cmi5.xml", structure)
+    report = validate_package(tmp_path / "course.zip", limits=Limits(xml_elements=50))
+    assert [(f.path, f.code) for f in report.errors] == [("cmi5.xml", "too-large")], [str(f) for f in report.errors]
+
+
 def test_findings_past_two_hundred_of_a_kind_are_counted_not_listed(tmp_path):
     files = "".join(f'<file href="missing/{number}.html"/>' for number in range(1000))
     manifest = f"""<?xml version="1.0"?>

@@ -124,7 +124,7 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
 
 def _read_xml(report: Report, members: PackageArchive, name: str, limits: Limits) -> etree._Element | None:
     try:
-        return parse_xml(members.read(name), name, max_bytes=limits.member_bytes)
+        return parse_xml(members.read(name), name, limits.xml_bytes, limits.xml_elements)
     except PackageReadError as error:
         report.error(name, str(error), "zip-unreadable")
     except TooLargeError as error:
