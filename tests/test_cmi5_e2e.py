@@ -203,3 +203,39 @@ def test_an_au_launched_again_while_running_abandons_the_first_session(page, lms
     page.goto("about:blank")  # the old page's terminated is refused: the session is over
     wait_for(lambda: any("abandoned" in r for r in lms.rejections), "the refused terminated")
     assert "terminated" not in first.verbs()
+
+
+def test_every_au_of_a_bundled_course_bundle_is_satisfied_by_a_learner_who_passes(browser, tmp_path):
+    """The real course, every question kind: each AU played to its end, its check passed."""
+    from conftest import BUNDLED_COURSE, Cli
+
+    if not BUNDLED_COURSE.is_dir():
+        pytest.skip("the bundled course is not in this checkout")
+    course = load_course(BUNDLED_COURSE)
+    bundle = min(course.bundles, key=lambda b: len(b.modules))
+    build(Cli(), BUNDLED_COURSE, tmp_path, "-t", "cmi5", "-b", bundle.id)
+    package = tmp_path / f"{course.id}-{course.version}-{bundle.id}-cmi5.zip"
+    tab = browser.new_page()
+    try:
+        with Cmi5TestLms(package) as lms:
+            assert [au.title for au in lms.aus] == [module.title for module in bundle.modules]
+            for index, module in enumerate(bundle.modules):
+                open_au(tab, lms, index)
+                count = tab.evaluate("window.scormpack.pageCount")
+                for _ in range(count - 1):
+                    tab.click("#sp-next")
+                session = lms.session()
+                if module.quiz is not None:
+                    answer(tab, module.quiz, [True] * len(module.quiz.questions))
+                    wait_for(lambda: "passed" in session.verbs(), f"passed in {module.id}")
+                leave(tab, lms)
+                if module.quiz is not None:
+                    assert defined_verbs(session) == ["initialized", "completed", "passed", "terminated"], module.id
+                    answered = [s for s in session.statements if verb_of(s) == "answered"]
+                    assert [s["result"]["success"] for s in answered] == [True] * len(module.quiz.questions)
+                else:
+                    assert defined_verbs(session) == ["initialized", "completed", "terminated"], module.id
+                assert lms.satisfied(index), module.id
+            assert_clean(lms)
+    finally:
+        tab.close()
