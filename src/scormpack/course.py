@@ -164,6 +164,8 @@ class Course:
     message_overrides: dict[str, dict[str, str | dict[str, str]]] = field(default_factory=dict)
     # The languages the course is translated into ([course].translations); `language` is the source.
     translations: list[str] = field(default_factory=list)
+    # URL prefixes pages may load from ([course].allow_remote); anything else remote is an error.
+    allow_remote: list[str] = field(default_factory=list)
 
     def acceptance(self, code: str, path, line: int | None) -> str | None:
         """Why the author accepted this warning (its code, course-wide or on the question at path:line), or None."""

@@ -39,7 +39,7 @@ COURSE_TOML_KEYS = {
     "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept", "messages"},
     "[course]": {
         "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
-        "global_objectives", "translations",
+        "global_objectives", "translations", "allow_remote",
     },
     "[defaults]": {"targets"},
     "[[audiences]]": {"id", "title", "description"},
@@ -225,6 +225,18 @@ def _translations(meta: _Table, language: str | None) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
+def _allow_remote(meta: _Table) -> list[str]:
+    """[course].allow_remote: URL prefixes pages may load from, each naming a host (a bare scheme would allow everything)."""
+    prefixes = meta.string_list("allow_remote")
+    for prefix in prefixes:
+        if not re.match(r"^(https?:)?//[^/\s]+\S*$", prefix):
+            meta.error(
+                f"[course].allow_remote: {prefix!r} must be an address prefix naming its host, like 'https://media.example.org/'",
+                "allow_remote",
+            )
+    return prefixes
+
+
 def _message_overrides(top: _Table, path: Path, text: str) -> dict[str, dict]:
     """[messages.<language>]: the course's own interface text, checked like the tool's message tables."""
     overrides = {}
@@ -337,6 +349,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
         accepted=accepted,
         message_overrides=_message_overrides(top, path, text),
         translations=_translations(meta, language),
+        allow_remote=_allow_remote(meta),
     )
     if course.id and course.version:
         _check_package_name_length(course, path, meta)

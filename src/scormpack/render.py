@@ -300,6 +300,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
         shared_prefix="../shared/",
         module_href=module_href,
         link_modules=link_modules,
+        allowed_remote=tuple(course.allow_remote),
     )
     pages = []
     page_sources = split_pages(kept, module.body_line, module.title)

@@ -18,6 +18,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from ..errors import WARNING, Finding, ScormpackError
 from .checks import HeadingIds, PageChecks, heading_slug
+from .remote import RemoteReferences
 
 MEDIA_FOLDER = "shared/media"
 
@@ -35,6 +36,7 @@ class LinkContext:
     # False for pages an LMS turns into activities of its own (Common Cartridge web
     # content): there a link to another module's page is dead, so only its text is kept.
     link_modules: bool = True
+    allowed_remote: tuple[str, ...] = ()  # URL prefixes the course lets pages load ([course].allow_remote)
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
     module_links: int = 0  # links to other modules of the bundle seen while rendering
     warnings: list[ScormpackError] = field(default_factory=list)
@@ -177,6 +179,7 @@ class LinkExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.treeprocessors.register(HeadingIds(md, self.context), "scormpack_heading_ids", 7)
         md.treeprocessors.register(PageChecks(md, self.context), "scormpack_page_checks", 6)
+        md.treeprocessors.register(RemoteReferences(md, self.context), "scormpack_remote_references", 5.5)
         md.treeprocessors.register(LinkTreeprocessor(md, self.context), "scormpack_links", 5)
 
 

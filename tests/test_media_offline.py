@@ -1,0 +1,76 @@
+"""Media that works offline: nothing in a package loads from the internet unless the course allows it."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from conftest import build
+from test_bad_input import built, edit, expect_failure, module  # noqa: F401 (built is a fixture)
+
+from scormpack.markdown_ext.remote import remote_addresses
+
+
+def add_to_page(course: Path, text: str) -> int:
+    """Append text to the first module; the line it starts on."""
+    path = module(course)
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join(lines + ["", text, ""]))
+    return len(lines) + 2
+
+
+def test_remote_image_is_an_error_with_url_and_line(cli, built):
+    course, dist = built
+    line = add_to_page(course, "![A map](https://tiles.example.org/map.png)")
+    output = expect_failure(cli, course, dist, "'https://tiles.example.org/map.png'")
+    assert f"{module(course)}:{line}:" in output
+    assert "allow_remote" in output
+
+
+def test_remote_script_font_and_video_in_raw_html_are_errors(cli, built):
+    course, dist = built
+    first = add_to_page(course, '<script src="//cdn.example.org/lib.js"></script>')
+    second = add_to_page(course, "<style>@import 'https://fonts.example.org/css?family=Noto';</style>")
+    third = add_to_page(course, '<video poster="https://media.example.org/p.jpg"><source src="https://media.example.org/v.mp4"></video>')
+    output = expect_failure(cli, course, dist, "'//cdn.example.org/lib.js'")
+    assert f"{module(course)}:{first}:" in output
+    assert f"{module(course)}:{second}:" in output and "fonts.example.org" in output
+    assert f"{module(course)}:{third}:" in output
+    assert "'https://media.example.org/p.jpg'" in output and "'https://media.example.org/v.mp4'" in output
+
+
+def test_a_link_to_a_website_is_not_a_remote_load(cli, example_course, tmp_path):
+    add_to_page(example_course, 'Read [the charter](https://www.un.org/en/about-us/un-charter) or <a href="https://www.un.org">the UN</a>.')
+    build(cli, example_course, tmp_path / "dist")
+
+
+def test_course_allows_remote_prefixes(cli, example_course, tmp_path):
+    edit(example_course / "course.toml", "[course]\n", '[course]\nallow_remote = ["https://media.example.org/"]\n')
+    add_to_page(example_course, "![A map](https://media.example.org/map.png)")
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist)
+    package = next(dist.glob("*.zip"))
+    with zipfile.ZipFile(package) as archive:
+        pages = [archive.read(name).decode() for name in archive.namelist() if name.endswith(".html")]
+    assert any('src="https://media.example.org/map.png"' in page for page in pages)
+    # Other hosts stay errors.
+    line = add_to_page(example_course, "![Another](https://elsewhere.example.net/x.png)")
+    output = expect_failure(cli, example_course, dist, "'https://elsewhere.example.net/x.png'")
+    assert f":{line}:" in output
+
+
+def test_allow_remote_must_name_a_host(cli, built):
+    course, dist = built
+    edit(course / "course.toml", "[course]\n", '[course]\nallow_remote = ["https:"]\n')
+    expect_failure(cli, course, dist, "[course].allow_remote: 'https:' must be an address prefix naming its host")
+
+
+def test_lint_reports_remote_reference(cli, example_course):
+    line = add_to_page(example_course, "![A map](http://tiles.example.org/map.png)")
+    result = cli("lint", example_course)
+    assert result.exit_code == 1, result.output
+    assert f"{module(example_course)}:{line}:" in result.output and "tiles.example.org" in result.output
+
+
+def test_remote_addresses_reads_srcset_and_css_urls():
+    html = '<img srcset="a.png 1x, https://x.example/b.png 2x"><div style="background: url(//x.example/c.png)"><a href="https://x.example/">'
+    assert remote_addresses(html) == ["https://x.example/b.png", "//x.example/c.png"]
