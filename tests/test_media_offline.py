@@ -1,6 +1,7 @@
 """Media that works offline: nothing in a package loads from the internet unless the course allows it."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -74,3 +75,75 @@ def test_lint_reports_remote_reference(cli, example_course):
 def test_remote_addresses_reads_srcset_and_css_urls():
     html = '<img srcset="a.png 1x, https://x.example/b.png 2x"><div style="background: url(//x.example/c.png)"><a href="https://x.example/">'
     assert remote_addresses(html) == ["https://x.example/b.png", "//x.example/c.png"]
+
+
+# Images checked by content, not by name.
+
+def test_text_file_named_png_is_an_error(cli, built):
+    course, dist = built
+    (course / "images" / "fake.png").write_text("this is not a picture\n")
+    line = add_to_page(course, "![A fake](../images/fake.png)")
+    output = expect_failure(cli, course, dist, "'fake.png' is named .png but its content is not a readable image")
+    assert f"{module(course)}:{line}:" in output
+
+
+def test_jpeg_named_png_is_an_error(cli, built):
+    from PIL import Image
+
+    course, dist = built
+    Image.new("RGB", (20, 10), "red").save(course / "images" / "photo.png", format="JPEG")
+    add_to_page(course, "![A photo](../images/photo.png)")
+    expect_failure(cli, course, dist, "'photo.png' is named .png but holds a JPEG image")
+
+
+def test_heavy_image_is_a_warning_in_lint_and_build(cli, example_course, tmp_path):
+    import random
+
+    from PIL import Image
+
+    noise = random.Random(7)
+    image = Image.new("RGB", (1600, 400))
+    image.putdata([(noise.randrange(256), noise.randrange(256), noise.randrange(256)) for _ in range(1600 * 400)])
+    image.save(example_course / "images" / "wide.png")
+    line = add_to_page(example_course, "![A wide noisy picture](../images/wide.png)")
+    lint = cli("lint", example_course)
+    assert f"{module(example_course)}:{line}:" in lint.output
+    assert "over the 300 KB limit" in lint.output and "1600 px wide, over 1472 px" in lint.output
+    result = build(cli, example_course, tmp_path / "dist")
+    assert "1600 px wide" in result.output
+
+
+def test_svg_with_only_a_viewbox_keeps_its_intrinsic_size(cli, example_course, tmp_path):
+    (example_course / "images" / "icon.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 60"><rect width="120" height="60"/></svg>'
+    )
+    add_to_page(example_course, "![An icon](../images/icon.svg)\n\n![A wider icon](../images/icon.svg){width=240}")
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist)
+    with zipfile.ZipFile(next(dist.glob("*.zip"))) as archive:
+        pages = "".join(archive.read(name).decode() for name in archive.namelist() if name.endswith(".html"))
+    icons = re.findall(r"<img [^>]*icon\.svg[^>]*>", pages)
+    natural = next(tag for tag in icons if 'alt="An icon"' in tag)
+    given = next(tag for tag in icons if 'alt="A wider icon"' in tag)
+    assert 'width="120"' in natural and 'height="60"' in natural
+    assert 'width="240"' in given and "height=" not in given
+
+
+def test_svg_that_is_not_svg_is_an_error(cli, built):
+    course, dist = built
+    (course / "images" / "broken.svg").write_text("<html><body>oops</body></html>")
+    add_to_page(course, "![Broken](../images/broken.svg)")
+    expect_failure(cli, course, dist, "its root element is <html>, not <svg>")
+
+
+def test_build_report_lists_size_of_every_image(cli, example_course, tmp_path):
+    import json
+
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist)
+    report = json.loads((dist / "build-report.json").read_text())
+    listed = [item for record in report["packages"] for item in record["media"] if item["path"].endswith("images/steps.svg")]
+    assert listed, report["packages"]
+    for steps in listed:
+        assert steps["bytes"] == (example_course / "images" / "steps.svg").stat().st_size
+        assert (steps["format"], steps["width"], steps["height"]) == ("SVG", 480, 120)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .course import Bundle, Course
 from .errors import ScormpackError, UsageError
+from .media import describe_media
 from .package import write_package
 from .render import RenderedBundle
 from .targets import TARGETS, PackagePlan, Target
@@ -32,6 +33,7 @@ class BuiltPackage:
     files: int  # entries in the zip
     media: list[Path]  # course files the package holds as they are (their hashes key its reuse)
     suspend_estimates: dict[str, int | None] = field(default_factory=dict)  # for the next build (EarlierBuild)
+    media_files: list[dict] = field(default_factory=list)  # build-report.json's sizes of the course files it holds
 
     def warnings(self, course: Course) -> list[str]:
         """The plan's warnings the author did not accept and validation's, files named relative to the course."""
@@ -74,7 +76,9 @@ def build_package(
     root = course.root.resolve()
     sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
     media = sorted({source for source in sources if source.is_relative_to(root)})
-    return BuiltPackage(destination, plan, findings, len(entries), media, estimates)
+    course_files = {name: Path(value) for name, value in entries.items() if isinstance(value, Path) and Path(value).resolve().is_relative_to(root)}
+    media_files = [describe_media(name, source) for name, source in sorted(course_files.items())]
+    return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files)
 
 
 def select_bundles(course: Course, bundle_ids: list[str]) -> list[Bundle]:

@@ -53,6 +53,9 @@ class PackageRecord:
     validation: str = "valid"
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warnings the author accepted ([accept], accept=)
+    # Each course file the package holds as it is (images, media, documents): its package path and
+    # bytes, and for images the format read from the content and the pixel size.
+    media: list[dict] = field(default_factory=list)
 
     @property
     def entry(self) -> MatrixEntry:

@@ -134,6 +134,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
                     sha256=sha256_file(destination),
                     warnings=built.warnings(course),
                     notes=built.notes(course),
+                    media=built.media_files,
                 )
             )
         outcome.media = sorted(media)

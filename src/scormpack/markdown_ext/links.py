@@ -17,6 +17,7 @@ from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
 from ..errors import WARNING, Finding, ScormpackError
+from ..media import NotAnImage, image_warnings, probe_image
 from .checks import HeadingIds, PageChecks, heading_slug
 from .remote import RemoteReferences
 
@@ -165,10 +166,39 @@ class LinkTreeprocessor(Treeprocessor):
                 else:
                     del element.attrib["href"]
             return
+        if element.tag == "img" and not self._check_image(element, target, reference):
+            return
         relative = target.relative_to(context.course_root.resolve()).as_posix()
         package_path = posixpath.join(MEDIA_FOLDER, relative)
         context.media[package_path] = target
         element.set(attribute, context.shared_prefix + posixpath.relpath(package_path, "shared"))
+
+
+    def _check_image(self, element, target: Path, reference: str) -> bool:
+        """The image is what its name says (else an error); a heavy one is a warning; an SVG keeps its own size."""
+        context = self.context
+        line = context.line_of(reference)
+        try:
+            info = probe_image(target)
+        except NotAnImage as problem:
+            context.errors.append(ScormpackError(f"image {reference!r}: {problem}", context.module_path, line))
+            return False
+        heavy = image_warnings(info)
+        if heavy:
+            context.warnings.append(
+                ScormpackError(
+                    f"image {reference!r} is {' and '.join(heavy)}: learners on slow links wait for it; "
+                    "scale it to at most twice the page column and recompress it (a photo as JPEG)",
+                    context.module_path,
+                    line,
+                )
+            )
+        if info.format == "SVG" and not element.get("width") and not element.get("height") and info.width:
+            # An <img> of an SVG with only a viewBox has no size of its own and stretches to the column.
+            element.set("width", str(info.width))
+            if info.height:
+                element.set("height", str(info.height))
+        return True
 
 
 class LinkExtension(Extension):
