@@ -142,7 +142,7 @@ def test_course_toml_unknown_keys_and_wrong_types(example_course):
     toml = example_course / "course.toml"
     edit(toml, 'sequencing = "free"', 'sequencing = "free"\ncolour = "blue"\nlicense = "MIT"')
     edit(toml, 'title = "Office staff"', "title = 3")
-    findings = assert_found(example_course, "error", toml, line_of(toml, "colour ="), "[course]: unknown key 'colour' (known: authors,")
+    findings = assert_found(example_course, "error", toml, line_of(toml, "colour ="), "[course]: unknown key 'colour' (known: allow_remote, authors,")
     assert found(findings, "error", toml, line_of(toml, "license ="), "[course]: unknown key 'license'; did you mean 'licence'?")
     assert found(findings, "error", toml, line_of(toml, "title = 3"), "[[audiences]].title must be a string")
 

@@ -146,7 +146,10 @@ def test_a_warning_shared_by_several_packages_is_printed_once(cli, example_cours
 def test_compressed_media_is_stored_and_text_deflated(cli, example_course, tmp_path):
     import zipfile
 
-    (example_course / "images" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(30_000))
+    from PIL import Image
+
+    # A real JPEG (images are checked by content), of noise so that it does not compress.
+    Image.frombytes("RGB", (100, 100), os.urandom(30_000)).save(example_course / "images" / "photo.jpg", quality=95)
     (example_course / "images" / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(30_000))
     edit(
         example_course / "modules" / "02-emergency-numbers.md",
