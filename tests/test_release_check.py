@@ -107,3 +107,33 @@ def test_ledger_reports_a_removed_question_as_a_reset(cli, example_course: Path)
     reused = cli("ledger", example_course)
     assert reused.exit_code == 1
     assert "question 'first-step' of module 'first-minutes': this question id was retired" in reused.output
+
+
+def test_build_against_of_some_targets_or_a_shard_checks_what_it_builds(cli, example_course: Path, tmp_path: Path):
+    build(cli, example_course, tmp_path / "v1", "-t", "scorm12", "-t", "cc11")
+    edit(example_course / "modules" / "01-first-minutes.md", "matters most.", "matters more than anything.")
+    build(cli, example_course, tmp_path / "v2", "-t", "scorm12", "--against", tmp_path / "v1")
+    release = json.loads((tmp_path / "v2" / "build-report.json").read_text())["release"]
+    assert release["verdict"] == "safe"
+    assert sorted(p["label"] for p in release["packages"]) == [
+        "reference / scorm12", "staff-induction / scorm12", "wardens-refresher / scorm12"
+    ]
+    # Sharded: each shard checks its slice; merge-reports puts the whole release check together.
+    for shard in ("1/2", "2/2"):
+        build(cli, example_course, tmp_path / f"shard-{shard[0]}", "-t", "scorm12", "-t", "cc11",
+              "--shard", shard, "--against", tmp_path / "v1")
+    merged = cli("merge-reports", tmp_path / "shard-1", tmp_path / "shard-2", "-o", tmp_path / "merged")
+    assert merged.exit_code == 0, merged.output
+    release = json.loads((tmp_path / "merged" / "build-report.json").read_text())["release"]
+    assert release["verdict"] == "safe"
+    assert len(release["packages"]) == 6
+
+
+def test_build_against_sees_a_changed_target(cli, example_course: Path, tmp_path: Path):
+    build(cli, example_course, tmp_path / "v1")
+    result = build(cli, example_course, tmp_path / "v2", "-t", "scorm2004", "--against", tmp_path / "v1")
+    assert "blocked (recorded in build-report.json)" in result.output
+    release = json.loads((tmp_path / "v2" / "build-report.json").read_text())["release"]
+    assert {p["label"] for p in release["packages"]} == {
+        "reference / scorm12 -> scorm2004", "staff-induction / scorm12 -> scorm2004", "wardens-refresher / scorm12 -> scorm2004"
+    }

@@ -362,6 +362,11 @@ def ledger(course_dir: Path, record_ids: bool, accept_loss: tuple[str, ...]) -> 
             click.echo(f"{path}: recorded the ids of {course.id} {course.version}; commit it with the sources")
         elif existing is None:
             click.echo(f"{ledger_path(course_dir)}: no ledger yet; record the ids of a release with --record")
+        else:
+            click.echo(
+                f"{ledger_path(course_dir)}: {len(existing.modules)} module and {len(existing.bundles)} bundle ids "
+                f"released; {len(findings)} finding(s), {len(blocking)} stopping a release"
+            )
     except ScormpackError as error:
         fail(error)
 

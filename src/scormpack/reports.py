@@ -190,6 +190,11 @@ def merge_reports(shard_dirs: list[Path], out_dir: Path) -> MergedReports:
             raise
     packages = sorted((record for record, _ in sources.values()), key=lambda r: (r.bundle, r.target))
     report = {**first, "shard": None, "lint": lint, "packages": [record.to_json() for record in packages]}
+    releases = [shard_report["release"] for _, shard_report in reports if shard_report.get("release") is not None]
+    if releases:
+        from .updates.release import merge_release_checks  # updates reads build reports: imported here, not at the top
+
+        report["release"] = merge_release_checks(releases)
     write_atomic(out_dir / SUMS_NAME, sha256sums(packages).encode("utf-8"))
     write_atomic(out_dir / REPORT_NAME, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return MergedReports(out_dir, report, packages, [destination.name for _, destination in to_copy])

@@ -19,7 +19,7 @@ from .diff import diff_pair
 from .folders import ReleasedPackage, pair_packages, released_packages, report_folder
 from .ledger import ACCEPT_ALL, LedgerFinding, check_ledger, ledger_path, read_ledger, unaccepted
 from .output import overall
-from .verdicts import DATA_LOSS, LMS_RULES, Change
+from .verdicts import DATA_LOSS, LMS_RULES, Change, worst
 
 
 class ReleaseRefused(ScormpackError):
@@ -56,9 +56,8 @@ class ReleaseCheck:
         if self.against is None:
             return self.summary(course)
         previous = released_packages(self.against)
-        bundles = {bundle for bundle, _, _ in packages}
         new = [ReleasedPackage(bundle, None, target, path) for bundle, target, path in packages]
-        old = [ReleasedPackage(p.bundle, None, p.target, p.path) for p in previous if p.bundle in bundles]
+        old = [ReleasedPackage(p.bundle, None, p.target, p.path) for p in _covered(previous, packages)]
         self.diffs = [diff_pair(pair) for pair in pair_packages(old, new)]
         losses = [
             (diff, change)
@@ -103,6 +102,39 @@ class ReleaseCheck:
         verdict = change.verdict()
         severity = (NOTE if self._accepted(change) else ERROR) if verdict == DATA_LOSS else WARNING
         return Finding(None, None, severity, f"{diff.label}: {_line(change)}", f"release-{verdict}")
+
+
+def _covered(previous: list[ReleasedPackage], packages: list[tuple[str, str, Path]]) -> list[ReleasedPackage]:
+    """The previous packages this build replaces: those of the bundles and targets it builds (a build of some
+    targets, or a shard, is not told it dropped the others), and a bundle's packages of other targets when
+    it had none of the targets built now (its target changed)."""
+    built: dict[str, set[str]] = {}
+    for bundle, target, _ in packages:
+        built.setdefault(bundle, set()).add(target)
+    covered = []
+    for package in previous:
+        targets = built.get(package.bundle)
+        if not targets:
+            continue
+        had_these = any(p.bundle == package.bundle and p.target in targets for p in previous)
+        if package.target in targets or not had_these:
+            covered.append(package)
+    return covered
+
+
+def merge_release_checks(entries: list[dict]) -> dict:
+    """The release check of a sharded build, from its shards' reports: every package once, the worst verdict."""
+    packages: dict[str, dict] = {}
+    for entry in entries:
+        for package in entry.get("packages") or []:
+            packages.setdefault(package.get("label", ""), package)
+    verdicts = [entry["verdict"] for entry in entries if entry.get("verdict")]
+    return {
+        **entries[0],
+        "verdict": worst(verdicts) if verdicts else None,
+        "accepted": sorted({name for entry in entries for name in entry.get("accepted") or []}),
+        "packages": [packages[label] for label in sorted(packages)],
+    }
 
 
 def _line(change: Change) -> str:
