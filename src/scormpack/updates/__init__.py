@@ -6,7 +6,9 @@ One concern per module, imported one way:
 - `compare`: two snapshots -> the changes, judged for Moodle and a generic LMS;
 - `folders`: pairing two build output folders through their build-report.json;
 - `diff`: `scormpack diff` on two packages or two folders;
-- `output`: the diff in lines or JSON.
+- `output`: the diff in lines or JSON;
+- `ledger`: the identifier ledger kept with the course sources (released-ids.json);
+- `release`: the checks the build runs (the ledger, `build --against`) before it writes anything.
 """
 from __future__ import annotations
 
