@@ -267,3 +267,15 @@ def test_a_new_saved_state_format_resets(cli, versions, tmp_path: Path):
     assert (code, report["verdict"]) == (1, "reset")
     (change,) = [c for c in report["packages"][0]["changes"] if c["change"] == "saved-state-format"]
     assert (change["item"], change["old"], change["new"]) == ("ITEM-first-minutes", "1", "2")
+
+
+def test_cmi5_packages_are_not_compared_and_say_so(cli, example_course: Path, tmp_path: Path):
+    build(cli, example_course, tmp_path / "v1", "-t", "cmi5", "-b", "reference")
+    build(cli, example_course, tmp_path / "same", "-t", "cmi5", "-b", "reference")
+    code, report = diff_json(cli, tmp_path / "v1", tmp_path / "same")
+    assert (code, report["packages"][0]["changes"][0]["change"]) == (0, "identical")
+    edit(example_course / "modules" / "02-emergency-numbers.md", "112", "112 (or 911)")
+    build(cli, example_course, tmp_path / "v2", "-t", "cmi5", "-b", "reference")
+    code, report = diff_json(cli, tmp_path / "v1", tmp_path / "v2")
+    assert (code, report["verdict"]) == (1, "risky")
+    assert report["packages"][0]["changes"][0]["change"] == "not-compared"

@@ -63,17 +63,22 @@ def compare(old: PackageSnapshot, new: PackageSnapshot, label: str = "") -> Pack
 
 
 def _changes(old: PackageSnapshot, new: PackageSnapshot):
+    if "not-compared" in (old.problem_code, new.problem_code) and old.sha256 != new.sha256:
+        yield Change(PACKAGE, "not-compared", old.problem, new.problem).both(
+            RISKY, "scormpack diff compares SCORM and Common Cartridge packages: what learners keep is not told"
+        )
+        return
+    if old.sha256 and old.sha256 == new.sha256:
+        yield Change(PACKAGE, "identical", old.sha256[:12], new.sha256[:12]).both(
+            SAFE, "byte-identical: replacing the package changes nothing"
+        )
+        return
     if new.problem:
         yield _unreadable_new(new)
         return
     if old.problem:
         yield Change(PACKAGE, "old-unreadable", old.problem, None).both(
             RISKY, "OLD cannot be read, so what learners keep cannot be told"
-        )
-        return
-    if old.sha256 and old.sha256 == new.sha256:
-        yield Change(PACKAGE, "identical", old.sha256[:12], new.sha256[:12]).both(
-            SAFE, "byte-identical: replacing the package changes nothing"
         )
         return
     if new.validation_errors:

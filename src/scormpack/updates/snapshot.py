@@ -25,6 +25,7 @@ from ..validate.standard import cc_resource_kind, scorm_type
 from ..validate.validator import UNREADABLE_ZIP
 
 IMSSS = NS["imsss"]
+CMI5_STRUCTURE = "cmi5.xml"  # a cmi5 package's course structure, at the zip root
 QTI = NS["qti"]
 
 
@@ -84,6 +85,10 @@ def read_snapshot(path: Path, limits: Limits = LIMITS, validate: bool = False) -
         if files is None:
             snapshot.problem = "; ".join(f"{f.where}: {f.message}" for f in entry_report.errors[:3])
             snapshot.problem_code = "zip-refused"
+            return snapshot
+        if MANIFEST_NAME not in files and CMI5_STRUCTURE in files:
+            snapshot.problem = f"a cmi5 package ({CMI5_STRUCTURE}): its updates are not compared yet"
+            snapshot.problem_code = "not-compared"
             return snapshot
         if MANIFEST_NAME not in files:
             snapshot.problem, snapshot.problem_code = f"no {MANIFEST_NAME} at the zip root", "manifest-missing"
