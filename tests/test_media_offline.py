@@ -147,3 +147,99 @@ def test_build_report_lists_size_of_every_image(cli, example_course, tmp_path):
     for steps in listed:
         assert steps["bytes"] == (example_course / "images" / "steps.svg").stat().st_size
         assert (steps["format"], steps["width"], steps["height"]) == ("SVG", 480, 120)
+
+
+# Video and audio from Markdown.
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+def package_pages(dist: Path) -> dict[str, str]:
+    pages = {}
+    for package in sorted(dist.glob("*.zip")):
+        with zipfile.ZipFile(package) as archive:
+            for name in archive.namelist():
+                pages[f"{package.name}:{name}"] = archive.read(name).decode("utf-8", "replace")
+    return pages
+
+
+def add_clip(course: Path, captions: dict[str, str], extra: str = "") -> int:
+    media = course / "media"
+    media.mkdir(exist_ok=True)
+    (media / "radio-check.mp4").write_bytes(MP4_HEAD)
+    for name, text in captions.items():
+        (media / name).write_text(text)
+    return add_to_page(course, f"[Radio check at the gate](../media/radio-check.mp4){extra}")
+
+
+def test_video_link_becomes_a_captioned_player_packaged_and_listed(cli, example_course, tmp_path):
+    add_clip(
+        example_course,
+        {
+            "radio-check.en.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nGate, this is patrol one.\n",
+            "radio-check.fr.srt": "1\n00:00:00,000 --> 00:00:02,000\nPorte, ici patrouille un.\n",
+            "radio-check.poster.png": "",
+            "radio-check.transcript.txt": "Gate, this is patrol one.\n",
+        },
+    )
+    from PIL import Image
+
+    Image.new("RGB", (64, 36), "navy").save(example_course / "media" / "radio-check.poster.png")
+    dist = tmp_path / "dist"
+    result = build(cli, example_course, dist)
+    assert "no captions" not in result.output
+    files = package_pages(dist)
+    page = next(text for name, text in files.items() if "<video" in text)
+    player = re.search(r"<video [^>]*>.*?</video>", page, re.DOTALL).group(0)
+    assert "controls" in player and 'src="../shared/media/media/radio-check.mp4"' in player
+    assert 'poster="../shared/media/media/radio-check.poster.png"' in player
+    tracks = {re.search(r'srclang="([^"]+)"', tag).group(1): tag for tag in re.findall(r"<track [^>]*>", player)}
+    assert set(tracks) == {"en", "fr"}
+    assert 'kind="captions"' in tracks["en"] and "default" in tracks["en"] and 'label="English"' in tracks["en"]
+    assert 'src="../shared/media/media/radio-check.en.vtt"' in tracks["en"]
+    assert 'kind="subtitles"' in tracks["fr"] and 'label="French"' in tracks["fr"] and "default" not in tracks["fr"]
+    assert 'src="captions/radio-check.fr.vtt"' in tracks["fr"]
+    assert 'class="sp-transcript"' in page and "radio-check.transcript.txt" in page
+    package = next(name for name in files if "<video" in files[name]).split(":")[0]
+    with zipfile.ZipFile(dist / package) as archive:
+        names = archive.namelist()
+        manifest = archive.read("imsmanifest.xml").decode()
+        converted = next(archive.read(n).decode() for n in names if n.endswith("captions/radio-check.fr.vtt"))
+    assert converted.startswith("WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\n")
+    for member in ("shared/media/media/radio-check.mp4", "shared/media/media/radio-check.en.vtt", "shared/media/media/radio-check.poster.png"):
+        assert member in names and f'href="{member}"' in manifest
+
+
+def test_video_without_captions_is_a_lint_warning(cli, example_course):
+    line = add_clip(example_course, {})
+    result = cli("lint", example_course)
+    assert f"{module(example_course)}:{line}:" in result.output and "no captions (WCAG 1.2.2)" in result.output
+
+
+def test_media_named_mp4_that_is_not_media_is_an_error(cli, built):
+    course, dist = built
+    (course / "media").mkdir()
+    (course / "media" / "clip.mp4").write_text("not a video")
+    line = add_to_page(course, "[A clip](../media/clip.mp4)")
+    output = expect_failure(cli, course, dist, "its content is not a video or audio file browsers play")
+    assert f"{module(course)}:{line}:" in output
+
+
+def test_media_link_inside_a_sentence_stays_a_link(cli, example_course, tmp_path):
+    add_clip(example_course, {"radio-check.en.vtt": "WEBVTT\n"})
+    add_to_page(example_course, "Download [the clip](../media/radio-check.mp4) to watch later.")
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist)
+    with zipfile.ZipFile(dist / "first-aid-basics-0.1.0-staff-induction-scorm12.zip") as archive:
+        pages = "".join(archive.read(name).decode() for name in archive.namelist() if name.endswith(".html"))
+    assert pages.count("<video ") == 1 and ">the clip</a> to watch later" in pages
+
+
+def test_seen_rule_is_checked_and_carried(cli, example_course, tmp_path):
+    add_clip(example_course, {"radio-check.en.vtt": "WEBVTT\n"}, "{seen=played}")
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist)
+    assert 'data-sp-seen="played"' in "".join(package_pages(dist).values())
+    add_to_page(example_course, "[Again](../media/radio-check.mp4){seen=watched}")
+    result = cli("build", example_course, "-o", dist)
+    assert result.exit_code == 1 and "seen='watched' must be one of moved-on, played" in result.output

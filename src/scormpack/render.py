@@ -280,6 +280,7 @@ class ConvertedModule:
     media: dict[str, Path]
     warnings: list[ScormpackError]
     module_links: int  # links to other modules of the bundle
+    generated: dict[str, bytes] = field(default_factory=dict)  # module files made while converting (WebVTT from .srt)
 
 
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
@@ -301,6 +302,9 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
         module_href=module_href,
         link_modules=link_modules,
         allowed_remote=tuple(course.allow_remote),
+        language=course.language,
+        module_id=module.id,
+        transcript_label=messages_for(course.language, course.message_overrides)("media.transcript"),
     )
     pages = []
     page_sources = split_pages(kept, module.body_line, module.title)
@@ -315,7 +319,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     quiz = _render_quiz(module.quiz, context) if module.quiz else None
     context.raise_errors()
     check_anchors(context, len(pages), quiz is not None)
-    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links)
+    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated))
 
 
 def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
@@ -355,6 +359,7 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
                 page=pages[index] if index < page_count else None,
                 quiz=quiz if index == page_count else None,
             )
+    files.update(converted.generated)
     return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media))
 
 

@@ -19,6 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 from ..errors import WARNING, Finding, ScormpackError
 from ..media import NotAnImage, image_warnings, probe_image
 from .checks import HeadingIds, PageChecks, heading_slug
+from .players import MediaPlayers
 from .remote import RemoteReferences
 
 MEDIA_FOLDER = "shared/media"
@@ -38,6 +39,10 @@ class LinkContext:
     # content): there a link to another module's page is dead, so only its text is kept.
     link_modules: bool = True
     allowed_remote: tuple[str, ...] = ()  # URL prefixes the course lets pages load ([course].allow_remote)
+    language: str = "en"  # the course's: its captions are "captions", other languages' are "subtitles"
+    module_id: str = ""
+    transcript_label: str = "Transcript"  # from the message table
+    generated: dict[str, bytes] = field(default_factory=dict)  # package path -> bytes made while rendering (WebVTT from .srt)
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
     module_links: int = 0  # links to other modules of the bundle seen while rendering
     warnings: list[ScormpackError] = field(default_factory=list)
@@ -210,6 +215,7 @@ class LinkExtension(Extension):
         md.treeprocessors.register(HeadingIds(md, self.context), "scormpack_heading_ids", 7)
         md.treeprocessors.register(PageChecks(md, self.context), "scormpack_page_checks", 6)
         md.treeprocessors.register(RemoteReferences(md, self.context), "scormpack_remote_references", 5.5)
+        md.treeprocessors.register(MediaPlayers(md, self.context), "scormpack_media_players", 5.2)
         md.treeprocessors.register(LinkTreeprocessor(md, self.context), "scormpack_links", 5)
 
 

@@ -813,11 +813,54 @@
     return this.quiz && this.layout === "sco" ? this.pages.length - 1 : this.pages.length;
   };
 
+  // When a page with media counts as seen, as its author chose (seen= on the media):
+  // "played" once every such player has played to its end, "moved-on" once the
+  // learner leaves the page (or plays it to the end); other pages on arrival.
+  Runtime.prototype.seenRule = function (index) {
+    var rules = toArray(this.pages[index].querySelectorAll("[data-sp-seen]")).map(function (media) {
+      return media.getAttribute("data-sp-seen");
+    });
+    return rules.indexOf("played") >= 0 ? "played" : rules.indexOf("moved-on") >= 0 ? "moved-on" : null;
+  };
+
+  Runtime.prototype.markSeen = function (index) {
+    if (this.visited.indexOf(index) >= 0) return;
+    this.visited.push(index);
+    this.visited.sort(function (x, y) { return x - y; });
+  };
+
+  Runtime.prototype.allMediaSeen = function () {
+    for (var i = 0; i < this.pages.length; i++) {
+      if (this.seenRule(i) && this.visited.indexOf(i) < 0) return false;
+    }
+    return true;
+  };
+
+  Runtime.prototype.watchMedia = function (index) {
+    var self = this;
+    var players = toArray(this.pages[index].querySelectorAll("[data-sp-seen]"));
+    players.forEach(function (player) {
+      if (player.getAttribute("data-sp-watched")) return;
+      player.setAttribute("data-sp-watched", "true");
+      player.addEventListener("ended", function () {
+        player.setAttribute("data-sp-ended", "true");
+        var waiting = players.filter(function (other) { return !other.getAttribute("data-sp-ended"); });
+        if (waiting.length && self.seenRule(index) === "played") return;
+        self.markSeen(index);
+        self.checkCompletion();
+        self.save(true);
+      });
+    });
+  };
+
   Runtime.prototype.go = function (index, moveFocus) {
     if (index < 0 || index >= this.pages.length) return;
+    var left = this.shown;
+    if (left !== undefined && left !== index && this.seenRule(left) === "moved-on") this.markSeen(left);
+    this.shown = index; // the page the learner is on in this session (this.page starts at 0 before the bookmark)
     this.page = index;
-    if (this.visited.indexOf(index) < 0) this.visited.push(index);
-    this.visited.sort(function (x, y) { return x - y; });
+    if (this.seenRule(index)) this.watchMedia(index);
+    else this.markSeen(index);
     this.pages.forEach(function (section, i) { section.hidden = i !== index; });
     var total = this.pages.length;
     this.progressText.textContent = message("progress", { number: index + 1, total: total });
@@ -852,7 +895,7 @@
     if (this.status.completed) return;
     var required = this.quiz ? this.quizData.required !== false : false;
     if (this.quiz && required) return;
-    if (this.page >= this.contentCount() - 1) {
+    if (this.page >= this.contentCount() - 1 && this.allMediaSeen()) {
       this.status.completed = true;
       this.writeStatus();
     }
