@@ -293,6 +293,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     """The module's pages and quiz as HTML; `link_modules` False keeps only the text of links to other modules."""
     source_lines = module.body.split("\n")
     kept = filter_passages(source_lines, module.path, module.body_line, bundle.audience, bundle.stage)
+    messages = messages_for(course.language, course.message_overrides)
     context = LinkContext(
         course_root=course.root,
         module_path=module.path,
@@ -304,7 +305,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
         allowed_remote=tuple(course.allow_remote),
         language=course.language,
         module_id=module.id,
-        transcript_label=messages_for(course.language, course.message_overrides)("media.transcript"),
+        transcript_label=messages("media.transcript"),
     )
     pages = []
     page_sources = split_pages(kept, module.body_line, module.title)
