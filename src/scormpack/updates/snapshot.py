@@ -21,6 +21,7 @@ from ..validate import LIMITS, Limits, PackageReadError, PackageView, Report, de
 from ..validate.archive import PackageArchive, check_entries
 from ..validate.manifest import CC_STANDARDS, MANIFEST_NAME, NS
 from ..validate.safe_xml import UnsafeXMLError
+from ..validate.suspend_data import page_json
 from ..validate.standard import cc_resource_kind, scorm_type
 from ..validate.validator import UNREADABLE_ZIP
 
@@ -154,12 +155,12 @@ def _scorm_item(view, element, resource, identifier: str, title: str, launch: st
     launched = view.launch_page(resource) if kind == "sco" else None
     page = launched[1] if launched else None
     if page is not None:
-        sco = _script_json(page, "sp-sco")
+        sco = page_json(page, "sp-sco")
         if sco is not None:  # a scormpack SCO: its page declares what the runtime saves
             module = str(sco.get("moduleId") or "") or None
             page_count = _int(sco.get("pageCount"))
             state_format = _int(sco.get("stateFormat", 1))
-            quiz = _script_json(page, "sp-quiz")
+            quiz = page_json(page, "sp-quiz")
             if quiz is not None:
                 questions = tuple(str(q.get("id", "")) for q in quiz.get("questions") or [] if isinstance(q, dict))
                 if pass_mark is None and isinstance(quiz.get("passMark"), (int, float)):
@@ -203,17 +204,6 @@ def _pass_mark(item: etree._Element) -> float | None:
         if (objective.get("satisfiedByMeasure") or "").strip() == "true":
             measure = _float(objective.findtext(f"{{{IMSSS}}}minNormalizedMeasure"))
             return None if measure is None else round(measure * 100, 4)
-    return None
-
-
-def _script_json(page: etree._Element, element_id: str) -> dict | None:
-    for script in page.iter("script"):
-        if script.get("id") == element_id:
-            try:
-                value = json.loads(script.text or "")
-            except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
     return None
 
 

@@ -51,7 +51,8 @@ def _longest_answer(question: dict) -> list:
     return []
 
 
-def _script_json(page: etree._Element, element_id: str) -> dict | None:
+def page_json(page: etree._Element, element_id: str) -> dict | None:
+    """The JSON object a scormpack page carries in <script id=element_id>, or None."""
     for script in page.iter("script"):
         if script.get("id") == element_id:
             try:
@@ -104,7 +105,7 @@ def _estimate_page(launched: tuple[str, etree._Element | None] | None) -> int | 
     if launched is None or launched[1] is None:
         return None
     page = launched[1]
-    sco = _script_json(page, "sp-sco")
+    sco = page_json(page, "sp-sco")
     if sco is None:
         return None  # not a scormpack SCO: its saved state cannot be estimated
-    return estimate_suspend_data(sco, _script_json(page, "sp-quiz"))
+    return estimate_suspend_data(sco, page_json(page, "sp-quiz"))
