@@ -21,13 +21,13 @@ from ..validate import LIMITS, Limits, PackageReadError, PackageView, Report, de
 from ..validate.archive import PackageArchive, check_entries
 from ..validate.manifest import CC_STANDARDS, MANIFEST_NAME, NS
 from ..validate.safe_xml import UnsafeXMLError
+from ..validate.lms_profiles import resource_qti_items
 from ..validate.suspend_data import page_json
 from ..validate.standard import cc_resource_kind, scorm_type
 from ..validate.validator import UNREADABLE_ZIP
 
 IMSSS = NS["imsss"]
 CMI5_STRUCTURE = "cmi5.xml"  # a cmi5 package's course structure, at the zip root
-QTI = NS["qti"]
 
 
 @dataclass(frozen=True)
@@ -178,22 +178,8 @@ def _cc_item(view, element, resource, identifier: str, title: str, launch: str |
     # Learners' work in an LMS hangs on assessments, discussion topics and LTI links, not on pages or web links.
     tracked = kind is not None and kind[0] in ("qti", "topic", "lti")
     if kind is not None and kind[0] == "qti":
-        questions = tuple(_qti_item_ids(view, resource))
+        questions = tuple(item.get("ident", "") for _, item in resource_qti_items(view, resource))
     return ItemSnapshot(identifier, title, element.sourceline, launch, resource_type, tracked, None, None, None, questions)
-
-
-def _qti_item_ids(view: PackageView, resource) -> list[str]:
-    found: list[str] = []
-    for file_element in resource.iterchildren(view.cp("file")):
-        path = view.resource_path(resource, file_element.get("href") or "")
-        if not path or not path.lower().endswith(".xml") or path not in view.files:
-            continue
-        try:
-            document = view.read_xml(path)
-        except (etree.XMLSyntaxError, PackageReadError):
-            continue
-        found.extend(item.get("ident", "") for item in document.iter(f"{{{QTI}}}item"))
-    return found
 
 
 def _pass_mark(item: etree._Element) -> float | None:

@@ -250,15 +250,22 @@ def _qti_items(view: PackageView, report: Report) -> list[tuple[str, etree._Elem
         kind = cc_resource_kind(resource.get("type"))
         if kind is None or kind[0] != "qti":
             continue
-        for file_element in resource.iterchildren(view.cp("file")):
-            path = view.resource_path(resource, file_element.get("href") or "")
-            if not path or not path.lower().endswith(".xml") or path not in view.files:
-                continue
-            try:
-                document = view.read_xml(path)
-            except (etree.XMLSyntaxError, PackageReadError):
-                continue  # already an error of the standard checks
-            found.extend((path, item) for item in document.iter(f"{{{QTI}}}item"))
+        found.extend(resource_qti_items(view, resource))
+    return found
+
+
+def resource_qti_items(view: PackageView, resource: etree._Element) -> list[tuple[str, etree._Element]]:
+    """(file, item) for every QTI item in the XML files of one cartridge resource."""
+    found = []
+    for file_element in resource.iterchildren(view.cp("file")):
+        path = view.resource_path(resource, file_element.get("href") or "")
+        if not path or not path.lower().endswith(".xml") or path not in view.files:
+            continue
+        try:
+            document = view.read_xml(path)
+        except (etree.XMLSyntaxError, PackageReadError):
+            continue  # already an error of the standard checks
+        found.extend((path, item) for item in document.iter(f"{{{QTI}}}item"))
     return found
 
 
