@@ -190,6 +190,8 @@ def quiz_data(package: Path) -> list[dict]:
 def test_a_translated_build_from_the_catalogue(cli, course, tmp_path):
     cli("translate", "update", course, "--language", "fr")
     translate_all(course, "fr")
+    source_image = course / "images" / "steps.svg"
+    (course / "images" / "steps.fr.svg").write_text(source_image.read_text().replace(">Danger<", ">Danger !<"))
     dist = tmp_path / "dist"
     english = build(cli, course, dist, "--bundle", "staff-induction").output
     french = build(cli, course, dist, "--bundle", "staff-induction", "--language", "fr").output
@@ -203,6 +205,12 @@ def test_a_translated_build_from_the_catalogue(cli, course, tmp_path):
     assert "[fr] When someone is hurt, what you do in the first minutes matters most." in page
     assert "[fr] Check for danger</h2>" in page or "[fr] Check for danger" in page
     assert 'alt="[fr] Three steps: danger, response, call"' in page
+    # The diagram's French variant, images/steps.fr.svg, stands in for images/steps.svg.
+    assert re.search(r'<img [^>]*src="[^"]*images/steps\.fr\.svg"', page)
+    with zipfile.ZipFile(fr_package) as archive:
+        assert [name for name in archive.namelist() if "steps" in name] == ["shared/media/images/steps.fr.svg"]
+    with zipfile.ZipFile(en_package) as archive:
+        assert [name for name in archive.namelist() if "steps" in name] == ["shared/media/images/steps.svg"]
     assert "[fr] You, then start helping" in page
     assert "[fr] What do you do first when someone collapses?" in page
     assert "Page suivante" in page and "Next page" not in page
@@ -249,3 +257,48 @@ def test_a_language_the_course_does_not_have_is_an_error(cli, course, tmp_path):
 def catalog_line(po: Path, msgid: str) -> int:
     lines = po.read_text().splitlines()
     return next(number for number, line in enumerate(lines, start=1) if line == f'msgid "{msgid}"')
+
+
+def test_an_image_holding_text_without_a_variant_warns_in_lint_and_in_the_translated_build(cli, course, tmp_path):
+    """images/steps.svg has <text> elements: a language without images/steps.<lang>.svg shows English words."""
+    cli("translate", "update", course)
+    translate_all(course, "fr")
+    translate_all(course, "ar")
+    module = course / MODULE
+    line = next(n for n, text in enumerate(module.read_text().splitlines(), start=1) if "](../images/steps.svg)" in text)
+    expected = (f"{MODULE}:{line}: warning: {{lang}}: image '../images/steps.svg' holds text (SVG <text>) "
+                f"and has no {{lang}} variant: add '../images/steps.{{lang}}.svg'")
+    lint = cli("lint", course)
+    for language in ("fr", "ar"):
+        assert expected.format(lang=language) in lint.output.replace(str(course) + "/", "")
+    result = build(cli, course, tmp_path / "dist", "--language", "ar")
+    assert expected.format(lang="ar") in result.output
+    assert "fr: image" not in result.output  # the Arabic build speaks of Arabic only
+
+    # With the Arabic variant, the Arabic edition is quiet and lint names French alone.
+    (course / "images" / "steps.ar.svg").write_text((course / "images" / "steps.svg").read_text().replace(">Call<", ">اتصل<"))
+    result = build(cli, course, tmp_path / "dist", "--language", "ar")
+    assert "holds text" not in result.output
+    lint = cli("lint", course)
+    assert expected.format(lang="fr") in lint.output.replace(str(course) + "/", "")
+    assert "ar: image" not in lint.output
+    # A picture without words needs no variant.
+    (course / "images" / "steps.svg").write_text(re.sub(r"<text[^>]*>[^<]*</text>", "", (course / "images" / "steps.svg").read_text()))
+    assert "holds text" not in cli("lint", course).output
+
+
+@pytest.mark.parametrize(
+    "editions, message",
+    [
+        ('pt = ["staff-induction"]', "[editions].pt: not one of [course].translations (fr, ar)"),
+        ('ar = ["staff-inductoin"]', "[editions].ar: unknown bundle 'staff-inductoin'; did you mean 'staff-induction'?"),
+        ("ar = []", "[editions].ar names no bundle"),
+    ],
+)
+def test_a_wrong_edition_is_a_course_toml_error(cli, course, tmp_path, editions, message):
+    toml = course / "course.toml"
+    toml.write_text(toml.read_text() + f"\n[editions]\n{editions}\n")
+    line = len(toml.read_text().splitlines())
+    result = cli("build", course, "-o", tmp_path / "dist")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"course.toml:{line}: error: {message}" in result.output

@@ -164,6 +164,11 @@ class Course:
     message_overrides: dict[str, dict[str, str | dict[str, str]]] = field(default_factory=dict)
     # The languages the course is translated into ([course].translations); `language` is the source.
     translations: list[str] = field(default_factory=list)
+    # The bundles each translation is released for ([editions] in course.toml); a language it does not
+    # name covers every bundle.
+    editions: dict[str, list[str]] = field(default_factory=dict)
+    # In a language edition (translation.translate_course): the language the course was written in.
+    source_language: str = ""
     # URL prefixes pages may load from ([course].allow_remote); anything else remote is an error.
     allow_remote: list[str] = field(default_factory=list)
 

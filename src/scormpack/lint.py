@@ -17,7 +17,9 @@ from .cache import CACHE_DIR_NAME, BuildCache, InputKeys, ModuleCache, load_modu
 from .workers import default_jobs
 from .course import Bundle, Course
 from .errors import ERROR, WARNING, Finding, Findings, ScormpackError
+from .image_variants import missing_variants
 from .loader import read_course
+from .translation import edition_bundles
 from .markdown_ext.checks import module_anchor_warnings, rendered_ids, rendered_module_links
 from .render import LAYOUTS, render_modules
 
@@ -34,7 +36,18 @@ def lint_course(course_dir: Path, out_dir: Path | None = None) -> list[Finding]:
     findings.extend(reading.findings)
     if reading.course is not None:
         findings.extend(render_findings(reading.course, out_dir))
+        findings.extend(_as_warnings(image_variant_warnings(reading.course)))
     return sorted(findings.items, key=Finding.sort_key)
+
+
+def image_variant_warnings(course: Course) -> list[ScormpackError]:
+    """Each translation's images that hold text and have no variant in it, in the bundles its edition covers."""
+    warnings = []
+    for language in course.translations:
+        covered = set(edition_bundles(course, language))
+        modules = {module.id: module for bundle in course.bundles if bundle.id in covered for module in bundle.modules}
+        warnings += missing_variants(list(modules.values()), [language])
+    return warnings
 
 
 def fails(findings: list[Finding], strict: bool = False) -> bool:

@@ -36,7 +36,7 @@ RESERVED_MODULE_IDS = {"shared", "package-description", "introduction", "web_res
 # The one list of what the sources may hold: any other key is an error (a typo
 # such as `audience:` for `audiences:` must not silently widen who sees a module).
 COURSE_TOML_KEYS = {
-    "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept", "messages"},
+    "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept", "messages", "editions"},
     "[course]": {
         "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
         "global_objectives", "translations", "allow_remote",
@@ -225,6 +225,30 @@ def _translations(meta: _Table, language: str | None) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
+def _editions(top: _Table, course: Course, path: Path, text: str, findings: Findings) -> dict[str, list[str]]:
+    """[editions]: language = [bundle ids], the bundles a translation is released for (a language not
+    named covers every bundle); `build --language all` builds these, and --strict asks them complete."""
+    data = top.get("editions", dict, default={})
+    if not data:
+        return {}
+    table = _Table(data, path, text, "[editions]", key_line(text, "[editions]"), findings)
+    known = {bundle.id for bundle in course.bundles}
+    editions = {}
+    for language in data:
+        if language not in course.translations:
+            table.error(f"[editions].{language}: not one of [course].translations ({', '.join(course.translations) or 'none'})", language)
+            continue
+        bundle_ids = table.string_list(language)
+        unknown = [bundle_id for bundle_id in bundle_ids if bundle_id not in known]
+        if unknown:
+            table.error(f"[editions].{language}: unknown bundle {unknown[0]!r}{known_ids(unknown[0], sorted(known), 'bundle')}", language)
+        elif not bundle_ids:
+            table.error(f"[editions].{language} names no bundle: leave the language out of [editions] to release every bundle", language)
+        else:
+            editions[language] = list(dict.fromkeys(bundle_ids))
+    return editions
+
+
 def _allow_remote(meta: _Table) -> list[str]:
     """[course].allow_remote: URL prefixes pages may load from, each naming a host (a bare scheme would allow everything)."""
     prefixes = meta.string_list("allow_remote")
@@ -357,6 +381,7 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
     bundles = [_build_bundle(table, course, modules_complete, unreadable) for table in bundle_tables]
     course.bundles = [bundle for bundle in bundles if bundle is not None]
     _check_unique([table.data.get("id") for table in bundle_tables], "bundle id", path, text, findings)
+    course.editions = _editions(top, course, path, text, findings)
     if "bundles" not in data:
         findings.error("course.toml defines no [[bundles]]", path)
     if modules_complete and len(course.bundles) == len(bundle_tables):

@@ -30,6 +30,7 @@ from babel.messages.pofile import read_po, write_po
 
 from .course import Course, Module
 from .errors import ScormpackError
+from .image_variants import localize_images
 from .loader import COURSE_FILE, read_text
 
 CATALOGUE_DIR = "translations"
@@ -342,12 +343,23 @@ def _in_bundle(unit: Unit, bundle, course: Course) -> bool:
 # ------------------------------------------------------- a translated edition
 
 
-def translate_course(course: Course, language: str) -> tuple[Course, list[ScormpackError]]:
-    """The course in `language`, from its catalogue: the same ids, answers and scoring, the translated text.
+def edition_bundles(course: Course, language: str) -> list[str]:
+    """The ids of the bundles the `language` edition is released for: the source language and a language
+    [editions] does not name cover every bundle."""
+    if language == course.language or language not in course.editions:
+        return [bundle.id for bundle in course.bundles]
+    return [bundle.id for bundle in course.bundles if bundle.id in course.editions[language]]
+
+
+def translate_course(course: Course, language: str, bundle_ids: list[str] | None = None) -> tuple[Course, list[ScormpackError]]:
+    """The course in `language`, from its catalogue: the same ids, answers and scoring, the translated text,
+    and each image's `<name>.<language>.<ext>` variant where there is one (image_variants.py).
 
     A unit the catalogue leaves untranslated or marks fuzzy keeps its source
     text, with a warning naming the catalogue entry's path:line (or the
-    catalogue, when it lacks the unit: `translate update` adds it).
+    catalogue, when it lacks the unit: `translate update` adds it). Only the
+    units of the bundles in bundle_ids (None: every bundle) warn: those are
+    what the build packages.
     """
     path = catalogue_path(course, language)
     if not path.is_file():
@@ -355,8 +367,18 @@ def translate_course(course: Course, language: str) -> tuple[Course, list[Scormp
     catalog = read_catalog(path, language)
     edition = copy.deepcopy(course)
     edition.language = language
+    edition.source_language = course.source_language or course.language
     edition.findings = []
     warnings: list[ScormpackError] = []
+    scope = [bundle for bundle in course.bundles if bundle_ids is None or bundle.id in bundle_ids]
+    shown_modules = {module.id for bundle in scope for module in bundle.modules}
+
+    def in_scope(context: str) -> bool:
+        module, _, _ = context.partition("/")
+        if not context.startswith(COURSE_CONTEXT):
+            return module in shown_modules
+        unit = Unit(context, "", path, 0)
+        return any(_in_bundle(unit, bundle, course) for bundle in scope)
 
     def translated(context: str, text: str) -> str:
         source = _normalize(text)
@@ -364,6 +386,8 @@ def translate_course(course: Course, language: str) -> tuple[Course, list[Scormp
             return text
         message = catalog.get(source, context)
         shown = source if len(source) <= 60 else source[:57] + "..."
+        if not in_scope(context):
+            return message.string if message is not None and message.string and not message.fuzzy else text
         if message is None:
             warnings.append(ScormpackError(f"{language}: not in the catalogue ({context}): {shown!r}; run `scormpack translate update`", path))
         elif not message.string:
@@ -385,6 +409,9 @@ def translate_course(course: Course, language: str) -> tuple[Course, list[Scormp
                 entry.description = translated(f"{at}{kind}/{entry.id}/description", entry.description)
     for module in edition.modules:  # the bundles hold these same Module objects (deepcopy keeps them shared)
         _translate_module(module, translated)
+        image_warnings = localize_images(module, language)
+        if module.id in shown_modules:
+            warnings += image_warnings
     return edition, warnings
 
 
