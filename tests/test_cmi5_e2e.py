@@ -17,6 +17,7 @@ from browser import chromium
 from cmi5_lms import CMI5_CATEGORY, MASTERY, MOVEON_CATEGORY, Cmi5TestLms, categories, verb_of
 from conftest import build
 from scormpack.loader import load_course
+from scormpack.targets import get_target
 from test_e2e import chosen_answer, failing_attempt, fill_in
 
 BUNDLE = "staff-induction"
@@ -214,7 +215,7 @@ def test_every_au_of_a_bundled_course_bundle_is_satisfied_by_a_learner_who_passe
     course = load_course(BUNDLED_COURSE)
     bundle = min(course.bundles, key=lambda b: len(b.modules))
     build(Cli(), BUNDLED_COURSE, tmp_path, "-t", "cmi5", "-b", bundle.id)
-    package = tmp_path / f"{course.id}-{course.version}-{bundle.id}-cmi5.zip"
+    package = tmp_path / get_target("cmi5").package_name(course, bundle)
     tab = browser.new_page()
     try:
         with Cmi5TestLms(package) as lms:

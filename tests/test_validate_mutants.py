@@ -33,7 +33,7 @@ STRICTER_ON_PURPOSE = ("<masteryscore> text",)
 def packages(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("dist")
     run_pipeline(BUNDLED_COURSE, list(TARGETS), [BUNDLE], out, use_cache=False)
-    found = {target: next(out.glob(f"*-{BUNDLE}-{target}.*")) for target in TARGETS}
+    found = {target: next(out.glob(f"*-{BUNDLE}-*{target}.*")) for target in TARGETS}
     return found
 
 
