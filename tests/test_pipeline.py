@@ -94,14 +94,15 @@ def test_build_report_describes_the_course_and_every_package(cli, example_course
     build(cli, example_course, dist, "-t", "scorm12")
     report = json.loads((dist / "build-report.json").read_text())
     course = load_course(example_course)
-    assert report["course"] == {"id": course.id, "title": course.title, "version": course.version}
+    assert report["course"] == {"id": course.id, "title": course.title, "version": course.version, "language": "en"}
+    assert report["languages"] == ["en"] and report["matrix"][0].endswith("/scorm12/en")
     assert report["scormpack"] == __version__
     assert report["shard"] is None
     hashes = packages(dist)
     for entry in report["packages"]:
         bundle = course.bundle(entry["bundle"])
         package = dist / entry["file"]
-        assert entry["target"] == "scorm12"
+        assert entry["target"] == "scorm12" and entry["language"] == "en"
         assert entry["modules"] == len(bundle.modules)
         assert entry["bytes"] == package.stat().st_size
         assert entry["sha256"] == hashes[entry["file"]]

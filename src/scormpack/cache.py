@@ -205,8 +205,14 @@ class ModuleCache:
         return pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def module_cache_name(bundle_id: str, layout: str) -> str:
-    return f"{bundle_id}--{layout}.pickle"
+def module_cache_name(bundle_id: str, layout: str, language: str = "") -> str:
+    """A bundle's rendered modules in one layout; a translated edition's (language given) are kept apart."""
+    return f"{bundle_id}--{language}--{layout}.pickle" if language else f"{bundle_id}--{layout}.pickle"
+
+
+def edition_scope(course: Course) -> str:
+    """The language that names a translated edition's module caches; the source language's keep their names."""
+    return course.language if course.source_language else ""
 
 
 def load_module_cache(path: Path) -> dict[str, tuple]:
@@ -287,8 +293,8 @@ class BuildCache:
         }
         write_atomic(self.root / LAST_BUILD, json.dumps(record, sort_keys=True).encode())
 
-    def module_cache_path(self, bundle_id: str, layout: str) -> Path | None:
-        return self.root / MODULES_FOLDER / module_cache_name(bundle_id, layout) if self.enabled else None
+    def module_cache_path(self, bundle_id: str, layout: str, language: str = "") -> Path | None:
+        return self.root / MODULES_FOLDER / module_cache_name(bundle_id, layout, language) if self.enabled else None
 
     def save(self, packages: dict[str, dict], suspend_estimates: dict[str, int | None] | None = None) -> None:
         """Record the packages of this build (merged with those kept from before), the file hashes and the

@@ -70,7 +70,7 @@ def echo_build_warnings(result) -> None:
         packages_by_text: dict[str, list[str]] = {}
         for package in result.packages:
             for text in package.warnings if severity == WARNING else getattr(package, "notes", []):
-                packages_by_text.setdefault(str(text), []).append(f"{package.bundle}/{package.target}")
+                packages_by_text.setdefault(str(text), []).append(result.package_label(package))
         for text, packages in packages_by_text.items():
             if len(packages) == 1:
                 where = packages[0]
@@ -106,15 +106,17 @@ def _shard_option(context: click.Context, parameter: click.Parameter, value: str
 class BuildProgress:
     """A progress bar on a terminal; one plain line per package otherwise (CI logs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, show_language: bool = False) -> None:
         self.bar = None
         self.plain = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+        self.show_language = show_language
 
     def __call__(self, record: PackageRecord, done: int, total: int, reused: bool) -> None:
         if self.plain:
             state = "unchanged" if reused else "built"
             width = len(str(total))
-            click.echo(f"[{done:{width}}/{total}] {record.bundle} {record.target}: {state}, {human_size(record.bytes)}", err=True)
+            language = f" {record.language}" if self.show_language else ""
+            click.echo(f"[{done:{width}}/{total}] {record.bundle} {record.target}{language}: {state}, {human_size(record.bytes)}", err=True)
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Building", file=sys.stderr, show_pos=True)
@@ -139,7 +141,12 @@ class BuildProgress:
 @click.option("--no-cache", is_flag=True, help="Ignore and keep no build cache (OUT/.scormpack-cache).")
 @click.option("--against", type=click.Path(path_type=Path, exists=True), help="The previous release (its folder or build-report.json): fail, writing nothing, if this one deletes learners' records.")
 @click.option("--accept-loss", "accept_loss", multiple=True, metavar="MODULE_ID", help="Accept that learners lose their records of this module (repeatable), or 'all' for the whole release.")
-@click.option("-l", "--language", default=None, help="Build this edition: the course's language or one of [course].translations (from translations/<language>.po).")
+@click.option(
+    "-l", "--language", "languages", multiple=True,
+    help="Build this language's edition (repeatable): the course's language, one of [course].translations "
+    "(from translations/<language>.po), or all (every edition, over the bundles [editions] releases it for). "
+    "Default: the course's language.",
+)
 def build(
     course_dir: Path,
     targets: tuple[str, ...],
@@ -152,7 +159,7 @@ def build(
     no_cache: bool,
     against: Path | None,
     accept_loss: tuple[str, ...],
-    language: str | None,
+    languages: tuple[str, ...],
 ) -> None:
     """Build one package per bundle and target from COURSE_DIR (default: content).
 
@@ -160,7 +167,7 @@ def build(
     directory, and reuses what an earlier build there made from unchanged
     sources.
     """
-    progress = BuildProgress()
+    progress = BuildProgress(show_language=bool(languages))
     release = ReleaseCheck(course_dir, against, set(accept_loss))
     checks_release = against is not None or ledger_path(course_dir).is_file()
     try:
@@ -176,7 +183,7 @@ def build(
             on_package=progress,
             check_course=release.check_course if checks_release else None,
             check_packages=release.check_packages if checks_release else None,
-            language=language,
+            languages=list(languages),
         )
     except ReleaseRefused as refused:
         progress.close()
@@ -195,10 +202,12 @@ def build(
     echo_build_warnings(result)
     for finding in release.findings():
         click.echo(f"release: {finding}", err=True)
+    by_language = bool(languages) or len(result.languages) > 1
     rows = [
         [
             record.bundle,
             record.target,
+            *([record.language] if by_language else []),
             str(record.modules),
             human_size(record.bytes),
             record.validation + (f" ({count_words(len(record.warnings), 'warning')})" if record.warnings else ""),
@@ -206,7 +215,7 @@ def build(
         ]
         for record in result.packages
     ]
-    print_table(["bundle", "target", "modules", "size", "validation", "package"], rows)
+    print_table(["bundle", "target", *(["language"] if by_language else []), "modules", "size", "validation", "package"], rows)
     stats = result.stats
     click.echo(
         f"{stats.packages_built} built, {stats.packages_reused} unchanged; "

@@ -3,7 +3,8 @@
     nothing changed since the last build? its result stands
                                                           cache.py (last_build: sizes and times of the sources)
     course = load_course(course_dir)                      loader.py
-    matrix = bundles x targets, this shard's slice        (here)
+    its editions: the languages asked for                 translation.py (make_editions)
+    matrix = bundles x targets x languages, this shard's slice   (here)
     reuse the packages whose inputs are unchanged         cache.py
     per bundle, in workers: render -> plan -> validate -> zip
                                                           workers.py -> render.py, build.build_package
@@ -33,6 +34,7 @@ from .errors import ScormpackError, count_words
 from .loader import load_course
 from .targets import get_target
 from .reports import REPORT_NAME, SUMS_NAME, MatrixEntry, PackageRecord, merge_reports, write_proofs
+from .translation import Edition, make_editions
 from .workers import GroupOutcome, build_bundles
 
 __all__ = ["MatrixEntry", "PackageRecord", "PipelineResult", "StrictFailure", "merge_reports", "parse_shard", "run_pipeline", "shard_slice"]
@@ -67,8 +69,16 @@ class PipelineResult:
     @property
     def warnings(self) -> list[str]:
         return [f"lint: {w}" for w in self.lint_warnings] + [
-            f"{p.bundle}/{p.target}: {w}" for p in self.packages for w in p.warnings
+            f"{self.package_label(p)}: {w}" for p in self.packages for w in p.warnings
         ]
+
+    @property
+    def languages(self) -> list[str]:
+        return list(dict.fromkeys(entry.language for entry in self.matrix))
+
+    def package_label(self, record: PackageRecord) -> str:
+        """bundle/target, and /language when the build made more than one edition."""
+        return record.entry.label if len(self.languages) > 1 else f"{record.bundle}/{record.target}"
 
     @property
     def course(self) -> Course:
@@ -133,18 +143,21 @@ def run_pipeline(
     use_cache: bool = True,
     on_package: ProgressCallback | None = None,
     check_course: Callable[[Course], None] | None = None,
-    check_packages: Callable[[Course, list[tuple[str, str, Path]]], dict | None] | None = None,
-    language: str | None = None,
+    check_packages: Callable[[Course, list[tuple[str, str, str, Path]]], dict | None] | None = None,
+    languages: list[str] | tuple[str, ...] | str | None = None,
 ) -> PipelineResult:
-    """`check_course` runs once the course is loaded; `check_packages` gets (bundle, target, file) for
-    every package once all are built and valid, before anything is moved into place. Either may raise
-    to refuse the release (build --against, the identifier ledger); nothing is written then."""
+    """`languages`: the editions to build (none: the course's own language; `all`: it and every translation,
+    each over the bundles [editions] releases it for). `check_course` runs once the course is loaded;
+    `check_packages` gets (bundle, target, language, file) for every package once all are built and
+    valid, before anything is moved into place. Either may raise to refuse the release (build --against,
+    the identifier ledger); nothing is written then."""
+    languages = [languages] if isinstance(languages, str) else list(languages or [])
     out_dir = Path(out_dir)
     cache = BuildCache(out_dir / CACHE_DIR_NAME, enabled=use_cache)
     progress = _Progress(on_package)
     # Nothing changed since the last build of the same request: its result stands, unread.
     # (Not for a release check, which looks at this build's course and packages.)
-    request = _request(course_dir, target_names, bundle_ids, shard, language)
+    request = _request(course_dir, target_names, bundle_ids, shard, languages)
     answerable = cache.enabled and check_course is None and check_packages is None
     sources = source_snapshot(Path(course_dir)) if answerable else {}  # taken before anything is read
     last = cache.last_build(request, sources, out_dir) if answerable else None
@@ -152,50 +165,53 @@ def run_pipeline(
         return _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
 
     course = load_course(Path(course_dir))
-    edition_warnings: list[ScormpackError] = []
-    if language and language != course.language:  # an edition from translations/<language>.po
-        from .translation import translate_course
-
-        if language not in course.translations:
-            known = ", ".join([course.language, *course.translations])
-            raise ScormpackError(f"--language {language}: the course is in {known} ([course].translations)", course.root / COURSE_FILE)
-        course, edition_warnings = translate_course(course, language)
+    select_bundles(course, bundle_ids)  # an unknown bundle id is a usage error before any translating
+    # The source edition is the course itself; a translated one comes from translations/<language>.po.
+    editions = {edition.language: edition for edition in make_editions(course, languages, bundle_ids)}
     if check_course is not None:
         check_course(course)
-    bundles = {bundle.id: bundle for bundle in select_bundles(course, bundle_ids)}
     targets = {target.name: target for target in select_targets(course, target_names)}
-    matrix = sorted(MatrixEntry(bundle, target) for bundle in bundles for target in targets)
+    matrix = sorted(
+        MatrixEntry(bundle, target, language) for language, edition in editions.items() for bundle in edition.bundle_ids for target in targets
+    )
     selected = shard_slice(matrix, *shard) if shard else matrix
-    keys = InputKeys(course, cache.files)
-    package_keys = {entry: keys.package_key(bundles[entry.bundle], targets[entry.target]) for entry in selected}
+    keys = {language: InputKeys(edition.course, cache.files) for language, edition in editions.items()}
+    package_keys = {
+        entry: keys[entry.language].package_key(editions[entry.language].course.bundle(entry.bundle), targets[entry.target])
+        for entry in selected
+    }
     progress.total = len(selected)
     stats = BuildStats()
 
-    records = _reuse_unchanged(course, selected, package_keys, cache, out_dir, progress)  # cache.py
+    records = _reuse_unchanged(editions, selected, package_keys, cache, out_dir, progress)  # cache.py
     stats.packages_reused = len(records)
-    to_build: dict[str, list[str]] = {}  # bundle id -> the targets to build for it
+    to_build: dict[str, dict[str, list[str]]] = {}  # language -> bundle id -> the targets to build for it
     for entry in selected:
         if entry not in records:
-            to_build.setdefault(entry.bundle, []).append(entry.target)
+            to_build.setdefault(entry.language, {}).setdefault(entry.bundle, []).append(entry.target)
 
     with _staging(out_dir, needed=bool(to_build)) as staging:
         outcomes: list[GroupOutcome] = []
-        if to_build:  # render -> plan -> validate -> zip, one task per bundle (workers.py)
-            outcomes, stats.modules_rendered, stats.modules_reused = build_bundles(
-                course, to_build, cache, keys, staging, out_dir, jobs, progress.built
+        for language, groups in to_build.items():  # render -> plan -> validate -> zip, one task per bundle (workers.py)
+            built, rendered, reused = build_bundles(
+                editions[language].course, groups, cache, keys[language], staging, out_dir, jobs, progress.built
             )
+            outcomes += built
+            stats.modules_rendered += rendered
+            stats.modules_reused += reused
         for record in (record for outcome in outcomes for record in outcome.records):
             records[record.entry] = record
             stats.packages_built += 1
+        edition_warnings = [relative_warning(warning, course.root) for edition in editions.values() for warning in edition.warnings]
         result = PipelineResult(
             Path(course_dir), course, out_dir, matrix, selected, [records[e] for e in selected],
-            reading_warnings(course) + [relative_warning(warning, course.root) for warning in edition_warnings], stats, shard,
+            reading_warnings(course) + edition_warnings, stats, shard,
         )
         if strict and result.warnings:
             raise StrictFailure(result.warnings)
         if check_packages is not None:  # the release check, before anything is moved into place
             built = {record.file for outcome in outcomes for record in outcome.records}
-            located = [(r.bundle, r.target, (Path(staging) if r.file in built else out_dir) / r.file) for r in result.packages]
+            located = [(r.bundle, r.target, r.language, (Path(staging) if r.file in built else out_dir) / r.file) for r in result.packages]
             result.release = check_packages(course, located)
         _commit(result, outcomes, staging, cache, package_keys)  # packages into place, then the proofs (reports.py)
     if answerable:
@@ -204,7 +220,7 @@ def run_pipeline(
 
 
 def _request(
-    course_dir: Path, target_names: list[str], bundle_ids: list[str], shard: tuple[int, int] | None, language: str | None = None
+    course_dir: Path, target_names: list[str], bundle_ids: list[str], shard: tuple[int, int] | None, languages: list[str]
 ) -> dict:
     """What was asked of a build, as the last build's record compares it."""
     return {
@@ -212,14 +228,14 @@ def _request(
         "targets": list(target_names),
         "bundles": list(bundle_ids),
         "shard": list(shard) if shard else None,
-        "language": language,
+        "languages": list(languages),
     }
 
 
 def _summary(result: PipelineResult) -> dict:
     return {
-        "matrix": [[entry.bundle, entry.target] for entry in result.matrix],
-        "selected": [[entry.bundle, entry.target] for entry in result.selected],
+        "matrix": [[entry.bundle, entry.target, entry.language] for entry in result.matrix],
+        "selected": [[entry.bundle, entry.target, entry.language] for entry in result.selected],
         "packages": [record.to_json() for record in result.packages],
         "lint": result.lint_warnings,
     }
@@ -262,7 +278,7 @@ class _Progress:
 
 
 def _reuse_unchanged(
-    course: Course,
+    editions: dict[str, Edition],
     selected: list[MatrixEntry],
     package_keys: dict[MatrixEntry, str],
     cache: BuildCache,
@@ -272,7 +288,8 @@ def _reuse_unchanged(
     """The records of the packages the cache says are unchanged, and still in out_dir as written."""
     reused: dict[MatrixEntry, PackageRecord] = {}
     for entry in selected:
-        name = get_target(entry.target).package_name(course, course.bundle(entry.bundle))
+        edition = editions[entry.language].course
+        name = get_target(entry.target).package_name(edition, edition.bundle(entry.bundle))
         cached = cache.packages.get(name)
         if cached is not None and package_still_valid(cached, package_keys[entry], out_dir, cache.files):
             reused[entry] = PackageRecord.from_json(cached["record"])

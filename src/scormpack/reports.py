@@ -1,7 +1,8 @@
 """What a build proves: build-report.json and SHA256SUMS, and merging the reports of a sharded build.
 
-The report lists the whole bundle x target matrix and every package this
-build covered (PackageRecord); SHA256SUMS is in `sha256sum -c` format.
+The report lists the whole bundle x target x language matrix and every
+package this build covered (PackageRecord, with its language);
+SHA256SUMS is in `sha256sum -c` format.
 `merge-reports` checks the shards of one build against each other and writes
 the proofs one unsharded build would have written.
 """
@@ -34,9 +35,19 @@ REPORT_FORMAT = 1
 class MatrixEntry:
     bundle: str
     target: str
+    language: str = ""  # the edition's language ("" in reports written before editions)
 
     def __str__(self) -> str:
-        return f"{self.bundle} x {self.target}"
+        return f"{self.bundle} x {self.target}" + (f" x {self.language}" if self.language else "")
+
+    @property
+    def label(self) -> str:
+        """bundle/target/language, as build-report.json's matrix lists it."""
+        return "/".join(part for part in (self.bundle, self.target, self.language) if part)
+
+    @classmethod
+    def from_label(cls, label: str) -> MatrixEntry:
+        return cls(*label.split("/", 2))
 
 
 @dataclass
@@ -46,6 +57,7 @@ class PackageRecord:
     file: str
     bundle: str
     target: str
+    language: str
     modules: int
     files: int
     bytes: int
@@ -59,14 +71,14 @@ class PackageRecord:
 
     @property
     def entry(self) -> MatrixEntry:
-        return MatrixEntry(self.bundle, self.target)
+        return MatrixEntry(self.bundle, self.target, self.language)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> PackageRecord:
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+        return cls(**{"language": "", **{f.name: data[f.name] for f in fields(cls) if f.name in data}})
 
 
 def write_proofs(result: PipelineResult) -> None:
@@ -85,12 +97,14 @@ def report_json(result: PipelineResult) -> str:
     report = {
         "format": REPORT_FORMAT,
         "scormpack": __version__,
-        "course": {"id": course.id, "title": course.title, "version": course.version},
+        # The source language's title and language; each package names its edition's language.
+        "course": {"id": course.id, "title": course.title, "version": course.version, "language": course.language},
+        "languages": [language for language in [course.language, *course.translations] if language in result.languages],
         "source_date_epoch": entry_epoch(),
         "shard": None if result.shard is None else f"{result.shard[0]}/{result.shard[1]}",
-        "matrix": [f"{entry.bundle}/{entry.target}" for entry in result.matrix],
+        "matrix": [entry.label for entry in result.matrix],
         "lint": result.lint_warnings,
-        "packages": [record.to_json() for record in sorted(result.packages, key=lambda r: (r.bundle, r.target))],
+        "packages": [record.to_json() for record in sorted(result.packages, key=lambda r: r.entry)],
     }
     if result.release is not None:
         report["release"] = result.release
@@ -138,7 +152,7 @@ def merge_reports(shard_dirs: list[Path], out_dir: Path) -> MergedReports:
     if not reports:
         raise ScormpackError("merge-reports needs at least one build output directory")
     first_dir, first = reports[0]
-    same = ("scormpack", "course", "source_date_epoch", "matrix")
+    same = ("scormpack", "course", "languages", "source_date_epoch", "matrix")
     for folder, report in reports[1:]:
         for key in same:
             if report.get(key) != first.get(key):
@@ -157,7 +171,7 @@ def merge_reports(shard_dirs: list[Path], out_dir: Path) -> MergedReports:
             if known is not None and known[0].sha256 != record.sha256:
                 raise ScormpackError(f"{record.file} was built twice with different bytes (also in {known[1]})", folder)
             sources.setdefault(record.file, (record, folder))
-    matrix = [MatrixEntry(*entry.split("/", 1)) for entry in first.get("matrix", [])]
+    matrix = [MatrixEntry.from_label(label) for label in first.get("matrix", [])]
     built = {record.entry for record, _ in sources.values()}
     missing = [entry for entry in matrix if entry not in built]
     if missing:
@@ -188,7 +202,7 @@ def merge_reports(shard_dirs: list[Path], out_dir: Path) -> MergedReports:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    packages = sorted((record for record, _ in sources.values()), key=lambda r: (r.bundle, r.target))
+    packages = sorted((record for record, _ in sources.values()), key=lambda r: r.entry)
     report = {**first, "shard": None, "lint": lint, "packages": [record.to_json() for record in packages]}
     releases = [shard_report["release"] for _, shard_report in reports if shard_report.get("release") is not None]
     if releases:

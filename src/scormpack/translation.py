@@ -343,6 +343,67 @@ def _in_bundle(unit: Unit, bundle, course: Course) -> bool:
 # ------------------------------------------------------- a translated edition
 
 
+ALL_LANGUAGES = "all"
+
+
+@dataclass
+class Edition:
+    """One language's edition of the course, as a build makes it: the course in that language, the bundles
+    built in it and what translating them warned about."""
+
+    language: str
+    course: Course
+    bundle_ids: list[str]
+    warnings: list[ScormpackError] = field(default_factory=list)
+
+
+def choose_languages(course: Course, languages: list[str] | tuple[str, ...]) -> list[str]:
+    """The languages asked for: none is the source language, `all` the source and every translation."""
+    known = [course.language, *course.translations]
+    if not languages:
+        return [course.language]
+    if ALL_LANGUAGES in languages:
+        return known
+    for language in languages:
+        if language not in known:
+            raise ScormpackError(f"--language {language}: the course is in {', '.join(known)} ([course].translations)", course.root / COURSE_FILE)
+    return [language for language in known if language in languages]
+
+
+def make_editions(course: Course, languages: list[str] | tuple[str, ...], bundle_ids: list[str]) -> list[Edition]:
+    """The editions a build makes, each over the bundles asked for (none: every bundle) that it is released for.
+
+    With `all`, a language whose edition ([editions] in course.toml) lacks a bundle asked for skips it; a
+    language named on its own must cover every bundle asked for.
+    """
+    chosen = choose_languages(course, languages)
+    every = not languages or ALL_LANGUAGES in languages
+    editions = []
+    for language in chosen:
+        covered = edition_bundles(course, language)
+        wanted = bundle_ids or [bundle.id for bundle in course.bundles]
+        if not every and bundle_ids:
+            outside = [bundle_id for bundle_id in bundle_ids if bundle_id not in covered]
+            if outside:
+                raise ScormpackError(
+                    f"--language {language}: bundle {outside[0]!r} is not in the {language} edition "
+                    f"([editions].{language} releases {', '.join(covered)}); add it there when it is translated",
+                    course.root / COURSE_FILE,
+                )
+        chosen_bundles = [bundle_id for bundle_id in covered if bundle_id in wanted]
+        if not chosen_bundles:
+            continue
+        if language == course.language:
+            editions.append(Edition(language, course, chosen_bundles))
+        else:
+            translated, warnings = translate_course(course, language, chosen_bundles)
+            editions.append(Edition(language, translated, chosen_bundles, warnings))
+    if not editions:
+        raise ScormpackError(f"no edition in {', '.join(chosen)} holds the bundles asked for ([editions] in course.toml)",
+                             course.root / COURSE_FILE)
+    return editions
+
+
 def edition_bundles(course: Course, language: str) -> list[str]:
     """The ids of the bundles the `language` edition is released for: the source language and a language
     [editions] does not name cover every bundle."""

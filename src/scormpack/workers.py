@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Callable
 
 from .build import EarlierBuild, build_package
-from .cache import MODULES_FOLDER, BuildCache, InputKeys, ModuleCache, load_module_cache, module_cache_name, sha256_file, write_atomic
+from .cache import (
+    MODULES_FOLDER, BuildCache, InputKeys, ModuleCache, edition_scope, load_module_cache, module_cache_name, sha256_file, write_atomic,
+)
 from .course import Bundle, Course, Module
 from .errors import Finding, Findings, ScormpackError
 from .render import render_bundle, render_modules
@@ -128,6 +130,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
                     file=destination.name,
                     bundle=bundle.id,
                     target=name,
+                    language=course.language,
                     modules=len(bundle.modules),
                     files=built.files,
                     bytes=destination.stat().st_size,
@@ -227,9 +230,10 @@ def bundle_tasks(
 ) -> list[GroupTask]:
     """One task per bundle, biggest first, so the last worker to finish is not the one handed the largest."""
     tasks = []
+    language = edition_scope(course)
     for bundle_id in sorted(groups, key=lambda b: (-len(bundles[b].modules), b)):
         layouts = sorted({targets[name].layout for name in groups[bundle_id]})
-        cache_paths = {layout: cache.module_cache_path(bundle_id, layout) for layout in layouts}
+        cache_paths = {layout: cache.module_cache_path(bundle_id, layout, language) for layout in layouts}
         tasks.append(
             GroupTask(
                 bundle_id=bundle_id,
@@ -238,7 +242,7 @@ def bundle_tasks(
                 module_keys={layout: keys.module_keys(bundles[bundle_id], layout) for layout in layouts},
                 cache_in={layout: str(c) if c and c.is_file() else None for layout, c in cache_paths.items()},
                 cache_out={
-                    layout: str(staging / MODULES_FOLDER / module_cache_name(bundle_id, layout)) if c else None
+                    layout: str(staging / MODULES_FOLDER / module_cache_name(bundle_id, layout, language)) if c else None
                     for layout, c in cache_paths.items()
                 },
                 earlier_packages={

@@ -51,13 +51,19 @@ class ReleaseCheck:
         if self.against is not None:
             released_packages(self.against)  # a missing or broken previous release fails before any work
 
-    def check_packages(self, course: Course, packages: list[tuple[str, str, Path]]) -> dict:
-        """Diff each new package (bundle, target, file) against the previous release; the verdict for the report."""
+    def check_packages(self, course: Course, packages: list[tuple[str, str, str, Path]]) -> dict:
+        """Diff each new package (bundle, target, language, file) against the previous release's package of the
+        same language; the verdict for the report. A release from before language editions is in the course's
+        source language."""
         if self.against is None:
             return self.summary(course)
-        previous = released_packages(self.against)
-        new = [ReleasedPackage(bundle, None, target, path) for bundle, target, path in packages]
-        old = [ReleasedPackage(p.bundle, None, p.target, p.path) for p in _covered(previous, packages)]
+        def edition(language: str | None) -> str | None:  # a course in one language names none
+            return (language or course.language) if course.translations else None
+
+        previous = [ReleasedPackage(p.bundle, edition(p.language), p.target, p.path) for p in released_packages(self.against)]
+        new = [ReleasedPackage(bundle, edition(language), target, path) for bundle, target, language, path in packages]
+        packages = [(bundle, target, edition(language), path) for bundle, target, language, path in packages]
+        old = _covered(previous, packages)
         self.diffs = [diff_pair(pair) for pair in pair_packages(old, new)]
         losses = [
             (diff, change)
@@ -104,19 +110,20 @@ class ReleaseCheck:
         return Finding(None, None, severity, f"{diff.label}: {_line(change)}", f"release-{verdict}")
 
 
-def _covered(previous: list[ReleasedPackage], packages: list[tuple[str, str, Path]]) -> list[ReleasedPackage]:
-    """The previous packages this build replaces: those of the bundles and targets it builds (a build of some
-    targets, or a shard, is not told it dropped the others), and a bundle's packages of other targets when
-    it had none of the targets built now (its target changed)."""
-    built: dict[str, set[str]] = {}
-    for bundle, target, _ in packages:
-        built.setdefault(bundle, set()).add(target)
+def _covered(previous: list[ReleasedPackage], packages: list[tuple[str, str, str, Path]]) -> list[ReleasedPackage]:
+    """The previous packages this build replaces: those of the bundles, languages and targets it builds (a
+    build of some targets, languages or a shard is not told it dropped the others), and a bundle's packages
+    of other targets when it had none of the targets built now (its target changed)."""
+    built: dict[tuple[str, str], set[str]] = {}
+    for bundle, target, language, _ in packages:
+        built.setdefault((bundle, language), set()).add(target)
     covered = []
     for package in previous:
-        targets = built.get(package.bundle)
+        edition = (package.bundle, package.language)
+        targets = built.get(edition)
         if not targets:
             continue
-        had_these = any(p.bundle == package.bundle and p.target in targets for p in previous)
+        had_these = any((p.bundle, p.language) == edition and p.target in targets for p in previous)
         if package.target in targets or not had_these:
             covered.append(package)
     return covered
