@@ -180,3 +180,46 @@ def test_identifiers_are_stable_per_language_across_versions_and_the_release_che
     diffs = diff_folders(old, new)
     assert {(d.label.split(" / ")[1]) for d in diffs} == {"en", "fr", "ar"}
     assert all(d.verdict() == "safe" for d in diffs)
+
+
+def language_tags(package: Path) -> list[tuple[str, str, str]]:
+    """(entry, element, language) of every language tag in the package's XML: xml:lang, LOM's
+    string/@language, cmi5's langstring/@lang, and LOM's <language> elements."""
+    from lxml import etree
+
+    tags = []
+    with zipfile.ZipFile(package) as archive:
+        for entry in archive.namelist():
+            if not entry.endswith(".xml"):
+                continue
+            root = etree.fromstring(archive.read(entry))
+            for element in root.iter():
+                if not isinstance(element.tag, str):
+                    continue
+                name = etree.QName(element).localname
+                parent = etree.QName(element.getparent()).localname if element.getparent() is not None else ""
+                for attribute in ("{http://www.w3.org/XML/1998/namespace}lang", "language", "lang"):
+                    if element.get(attribute):
+                        tags.append((entry, f"{parent}/{name}", element.get(attribute)))
+                if name == "language" and element.text:
+                    tags.append((entry, f"{parent}/{name}", element.text.strip()))
+    return tags
+
+
+@pytest.mark.parametrize("target", ["scorm12", "scorm2004", "cc13", "cmi5"])
+def test_a_translated_package_s_metadata_is_in_its_language(cli, course, tmp_path, target):
+    out = tmp_path / "dist"
+    build(cli, course, out, "-t", target, "-b", "staff-induction", "-l", "fr")
+    (package,) = [p for p in out.iterdir() if p.name.startswith(f"{COURSE_ID}-0.1.0-staff-induction-fr-{target}.")]
+    tags = language_tags(package)
+    assert tags, "the package tags no language"
+    # Every string is French, except the keywords: they are not catalogue units and say they are English.
+    wrong = [tag for tag in tags if tag[2] != ("en" if tag[1].startswith("keyword/") else "fr")]
+    assert wrong == []
+    if target != "cmi5":
+        assert any(element.endswith("/language") or element == "general/language" for _, element, _ in tags)
+    if target.startswith("cc"):
+        assert any(entry.endswith(".xml") and entry != "imsmanifest.xml" for entry, _, _ in tags)  # the QTI assessments
+    with zipfile.ZipFile(package) as archive:
+        manifest = archive.read("cmi5.xml" if target == "cmi5" else "imsmanifest.xml").decode()
+    assert "[fr] The first minutes" in manifest and "[fr] First aid for new staff" in manifest

@@ -432,7 +432,8 @@ def init(directory: Path) -> None:
     help=f"Package to play (default: the course's first default target the player plays, else {PREVIEWABLE[0]}).",
 )
 @click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0: any free port).")
-def preview(course_dir: Path, bundle_id: str | None, target_name: str | None, port: int) -> None:
+@click.option("-l", "--language", default=None, help="Play this translation's edition (from translations/<language>.po), in any bundle.")
+def preview(course_dir: Path, bundle_id: str | None, target_name: str | None, port: int, language: str | None) -> None:
     """Build one bundle into a temporary folder and play it in an LMS-like page on 127.0.0.1.
 
     Rebuilds when a source file changes; Ctrl-C stops.
@@ -443,7 +444,7 @@ def preview(course_dir: Path, bundle_id: str | None, target_name: str | None, po
         click.echo(message, err=is_error)
 
     try:
-        run(Preview(course_dir, bundle_id, target_name, port=port, report=report), click.echo)
+        run(Preview(course_dir, bundle_id, target_name, port=port, report=report, language=language), click.echo)
     except ScormpackError as error:
         fail(error)
 

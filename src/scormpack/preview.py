@@ -33,7 +33,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from lxml import etree
 from markupsafe import Markup
 
-from .build import EarlierBuild, build_package, select_bundles
+from .build import EarlierBuild, build_package, relative_warning, select_bundles
+from .translation import choose_languages, translate_course
 from .cache import FileHashes, InputKeys, ModuleCache, source_snapshot
 from .course import Course
 from .errors import ScormpackError
@@ -217,6 +218,7 @@ class Preview:
         port: int = DEFAULT_PORT,
         poll_interval: float = 0.5,
         report: Reporter = _stderr_reporter,
+        language: str | None = None,
     ):
         if target_name is not None and target_name not in PREVIEWABLE:
             raise ScormpackError(
@@ -224,6 +226,7 @@ class Preview:
             )
         self.course_dir = Path(course_dir)
         self.bundle_id = bundle_id
+        self.language = language  # a translation's edition (translations/<language>.po); None: the source
         self.target_name = target_name
         self.port = port
         self.poll_interval = poll_interval
@@ -255,7 +258,14 @@ class Preview:
                 known = ", ".join(bundle.id for bundle in course.bundles)
                 raise ScormpackError(f"choose the bundle to preview with --bundle (the course has: {known})")
             bundle_id = course.bundles[0].id
-        bundle = select_bundles(course, [bundle_id])[0]
+        select_bundles(course, [bundle_id])  # an unknown bundle is an error before any translating
+        edition_warnings: list[str] = []
+        if self.language:  # a preview shows a translation's progress, in any bundle
+            (language,) = choose_languages(course, [self.language])
+            if language != course.language:
+                course, untranslated = translate_course(course, language, [bundle_id])
+                edition_warnings = [relative_warning(warning, course.root) for warning in untranslated]
+        bundle = course.bundle(bundle_id)
         target = TARGETS[self.target_name or default_target(course)]
         # The modules rendered by the last build are reused while their keys are unchanged.
         keys = InputKeys(course, self._file_hashes).module_keys(bundle, target.layout)
@@ -267,7 +277,7 @@ class Preview:
         destination = Path(self._workdir.name) / f"{number}-{target.package_name(course, bundle)}"
         built = build_package(course, bundle, target, rendered, destination, self._earlier)
         files = read_package(built.path)
-        warnings = built.warnings(course)
+        warnings = edition_warnings + built.warnings(course)
         if self._earlier.package is not None:
             self._earlier.package.unlink(missing_ok=True)
         self._earlier = EarlierBuild(built.path, built.suspend_estimates)

@@ -80,6 +80,12 @@ def edition_id(course: Course) -> str:
     return f"{course.id}-{course.language}" if course.translations else course.id
 
 
+def keyword_language(course: Course) -> str:
+    """The language of the course's keywords: they are not catalogue units, so a translated edition keeps
+    them in the source language and its metadata says so (LOM tags each string with its own language)."""
+    return course.source_language or course.language
+
+
 def xml_id(*parts: str) -> str:
     """A valid, stable XML ID (NCName) built from ids: letters first, no dots or spaces."""
     text = "-".join(parts)

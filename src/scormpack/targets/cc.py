@@ -33,7 +33,7 @@ from lxml import etree
 from ..course import WebLink
 from ..errors import ScormpackError
 from ..render import CONTENTS_FILE, INTRODUCTION_FILE, RenderedBundle, page_filename
-from .base import XSI, PackagePlan, Target, WrappedFolder, manifest_bytes, edition_id, sub, xml_id
+from .base import XSI, PackagePlan, Target, WrappedFolder, manifest_bytes, edition_id, keyword_language, sub, xml_id
 from .qti import build_assessment
 
 ASSESSMENT_FILE = "knowledge-check.xml"
@@ -203,8 +203,8 @@ class CommonCartridgeTarget(Target):
         def lom(tag: str) -> str:
             return f"{{{version.lom}}}{tag}"
 
-        def text(parent: etree._Element, tag: str, value: str) -> None:
-            sub(sub(parent, lom(tag)), lom("string"), value, language=course.language)
+        def text(parent: etree._Element, tag: str, value: str, written_in: str = course.language) -> None:
+            sub(sub(parent, lom(tag)), lom("string"), value, language=written_in)
 
         sub(metadata, cp("schema"), "IMS Common Cartridge")
         sub(metadata, cp("schemaversion"), version.schemaversion)
@@ -217,7 +217,7 @@ class CommonCartridgeTarget(Target):
         if description:
             text(general, "description", " ".join(description.split()))
         for keyword in course.keywords:
-            text(general, "keyword", keyword)
+            text(general, "keyword", keyword, keyword_language(course))
         if course.licence:
             rights = sub(record, lom("rights"))
             sub(sub(rights, lom("copyrightAndOtherRestrictions")), lom("value"), "yes")

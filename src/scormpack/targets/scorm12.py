@@ -8,7 +8,7 @@ from lxml import etree
 from .. import schemas
 from ..course import Module
 from ..render import RenderedBundle, RenderedModule
-from .base import XML_LANG, XSI, PackagePlan, Target, WrappedFolder, control_files, manifest_bytes, edition_id, sub, xml_id
+from .base import XML_LANG, XSI, PackagePlan, Target, WrappedFolder, control_files, manifest_bytes, edition_id, keyword_language, sub, xml_id
 
 IMSCP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
@@ -187,8 +187,8 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     course, bundle = rendered.course, rendered.bundle
     language = course.language
 
-    def langstring(parent: etree._Element, text: str) -> None:
-        sub(parent, f"{{{IMSMD}}}langstring", text).set(XML_LANG, language)
+    def langstring(parent: etree._Element, text: str, written_in: str = language) -> None:
+        sub(parent, f"{{{IMSMD}}}langstring", text).set(XML_LANG, written_in)
 
     def md(tag: str) -> str:
         return f"{{{IMSMD}}}{tag}"
@@ -202,7 +202,7 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     if description:
         langstring(sub(general, md("description")), description)
     for keyword in course.keywords:
-        langstring(sub(general, md("keyword")), keyword)
+        langstring(sub(general, md("keyword")), keyword, keyword_language(course))
     lifecycle = sub(lom, md("lifecycle"))
     langstring(sub(lifecycle, md("version")), course.version)
     metametadata = sub(lom, md("metametadata"))

@@ -26,7 +26,7 @@ from .. import schemas
 from ..course import COURSE_FILE, Course, Module
 from ..errors import ScormpackError
 from ..render import RenderedBundle
-from .base import XSI, PackagePlan, Target, WrappedFolder, control_files, edition_id, sub, xml_id
+from .base import XSI, PackagePlan, Target, WrappedFolder, control_files, edition_id, keyword_language, sub, xml_id
 from .scorm12 import add_organization, add_resources, single_sco_manifest
 
 IMSCP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -188,8 +188,8 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     course, bundle = rendered.course, rendered.bundle
     language = course.language
 
-    def langstring(parent: etree._Element, tag: str, text: str) -> None:
-        sub(sub(parent, lom(tag)), lom("string"), text, language=language)
+    def langstring(parent: etree._Element, tag: str, text: str, written_in: str = language) -> None:
+        sub(sub(parent, lom(tag)), lom("string"), text, language=written_in)
 
     def vocabulary(parent: etree._Element, tag: str, value: str) -> None:
         element = sub(parent, lom(tag))
@@ -207,7 +207,7 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     if description:
         langstring(general, "description", description)
     for keyword in course.keywords:
-        langstring(general, "keyword", keyword)
+        langstring(general, "keyword", keyword, keyword_language(course))
 
     life_cycle = sub(record, lom("lifeCycle"))
     langstring(life_cycle, "version", course.version)
