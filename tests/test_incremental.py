@@ -3,13 +3,14 @@ and give byte for byte what a clean build gives."""
 from __future__ import annotations
 
 import os
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from conftest import BUNDLED_COURSE
-from scormpack import package, pipeline
+from scormpack import loader, package, pipeline, reading_cache
 from scormpack.build import EarlierBuild, build_package
 from scormpack.loader import load_course
 from scormpack.pipeline import run_pipeline
@@ -130,9 +131,9 @@ def course_reads(monkeypatch) -> list[Path]:
     reads: list[Path] = []
     real = pipeline.load_course
 
-    def counting(root):
+    def counting(root, *rest):
         reads.append(Path(root))
-        return real(root)
+        return real(root, *rest)
 
     monkeypatch.setattr(pipeline, "load_course", counting)
     return reads
@@ -183,3 +184,143 @@ def test_strict_fails_on_the_last_builds_warnings_too(cli, example_course, tmp_p
     assert cli("build", example_course, "-o", dist, "-t", "scorm12").exit_code == 0
     result = cli("build", example_course, "-o", dist, "-t", "scorm12", "--strict")
     assert result.exit_code == 1 and "nothing was written" in result.output
+
+
+def settle(folder: Path) -> None:
+    """Every file touched, its modification time a minute ago (its change time is now)."""
+    earlier = time.time_ns() - 60_000_000_000
+    for path in folder.rglob("*"):
+        os.utime(path, ns=(earlier, earlier))
+
+
+@pytest.fixture
+def module_reads(monkeypatch) -> list[str]:
+    """The module files the loader read from disk (not taken from the last build's readings).
+
+    The readings keep only files unchanged for reading_cache.STABLE_NS before they were read, which
+    the files a test has just written are not: here any file counts as settled (see
+    test_a_module_file_changed_just_before_it_was_read_is_read_again for the rule itself)."""
+    monkeypatch.setattr(reading_cache, "STABLE_NS", 0)
+    reads: list[str] = []
+    real = loader.read_module
+
+    def counting(path, *rest, **named):
+        reads.append(Path(path).name)
+        return real(path, *rest, **named)
+
+    monkeypatch.setattr(loader, "read_module", counting)
+    return reads
+
+
+def clean_sums(course: Path, tmp_path: Path, targets: list[str], **options) -> str:
+    clean = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
+    run_pipeline(course, targets, [], clean, jobs=1, use_cache=False, **options)
+    return digests(clean)
+
+
+def test_a_rebuild_reads_only_the_module_files_changed_and_gives_the_clean_build_bytes(example_course, tmp_path, module_reads):
+    settle(example_course)
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert len(module_reads) == 2
+
+    module_reads.clear()
+    module = example_course / "modules" / "02-emergency-numbers.md"
+    module.write_text(module.read_text().replace("\n## ", "\nA sentence added for the test.\n\n## ", 1))
+    rebuilt = run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert module_reads == ["02-emergency-numbers.md"] and rebuilt.stats.modules_rendered > 0
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["all"])
+
+    # Touched, content unchanged: read again (its times changed), the packages stay as they were.
+    module_reads.clear()
+    settle(example_course)
+    again = run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert sorted(module_reads) == ["01-first-minutes.md", "02-emergency-numbers.md"]
+    assert again.stats.packages_built == 0 and digests(dist) == clean_sums(example_course, tmp_path, ["all"])
+
+
+def test_course_toml_a_module_added_or_removed_and_a_duplicate_id_are_read_as_a_clean_build_reads_them(
+    example_course, tmp_path, module_reads, cli
+):
+    settle(example_course)
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["all"], [], dist, jobs=1)
+
+    # course.toml changed: every module file is read again.
+    module_reads.clear()
+    toml = example_course / "course.toml"
+    toml.write_text(toml.read_text().replace('title = "First Aid Basics"', 'title = "First Aid Basics, revised"'))
+    run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert sorted(module_reads) == ["01-first-minutes.md", "02-emergency-numbers.md"]
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["all"])
+
+    # A module added (a copy of another with its own id), then removed.
+    settle(example_course)
+    run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    module_reads.clear()
+    original = example_course / "modules" / "02-emergency-numbers.md"
+    added = example_course / "modules" / "03-added.md"
+    text = original.read_text()
+    added_id = "emergency-numbers-again"
+    assert "\nid: emergency-numbers\n" in text
+    added.write_text(text.replace("\nid: emergency-numbers\n", f"\nid: {added_id}\n").replace("\norder: 2\n", "\norder: 3\n"))
+    with_added = run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert module_reads == ["03-added.md"]
+    assert added_id in {module.id for module in with_added.course.modules}
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["all"])
+    added.unlink()
+    module_reads.clear()
+    run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert module_reads == []
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["all"])
+
+    # The same id in a new file read before it: the file whose reading would be reused is read again,
+    # and the duplicate reported there, as a clean build reports it.
+    duplicate = example_course / "modules" / "00-duplicate.md"
+    duplicate.write_text(text)
+    module_reads.clear()
+    result = cli("build", example_course, "-o", dist, "-t", "scorm12")
+    assert result.exit_code == 1 and "02-emergency-numbers.md:2: error: duplicate module id 'emergency-numbers'" in result.output
+    assert sorted(module_reads) == ["00-duplicate.md", "02-emergency-numbers.md"]
+
+
+def test_a_changed_image_rebuilds_the_packages_that_hold_it(example_course, tmp_path):
+    settle(example_course)
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    image = next(path for path in (example_course / "images").iterdir() if path.suffix == ".svg")
+    image.write_text(image.read_text().replace("</svg>", "<!-- changed --></svg>"))
+    rebuilt = run_pipeline(example_course, ["all"], [], dist, jobs=1)
+    assert rebuilt.stats.packages_built > 0
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["all"])
+
+
+def test_a_changed_translation_catalogue_rebuilds_that_languages_pages(cli, example_course, tmp_path):
+    toml = example_course / "course.toml"
+    toml.write_text(toml.read_text().replace('language = "en"\n', 'language = "en"\ntranslations = ["fr"]\n'))
+    assert cli("translate", "update", example_course, "--language", "fr").exit_code == 0
+    catalogue = example_course / "translations" / "fr.po"
+    text = catalogue.read_text()
+    assert 'msgid "The first minutes"\nmsgstr ""' in text
+    catalogue.write_text(text.replace('msgid "The first minutes"\nmsgstr ""', 'msgid "The first minutes"\nmsgstr "Les premières minutes"'))
+    settle(example_course)
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1, languages="fr")
+    catalogue.write_text(catalogue.read_text().replace('msgstr "Les premières minutes"', 'msgstr "Les toutes premières minutes"'))
+    rebuilt = run_pipeline(example_course, ["scorm12"], [], dist, jobs=1, languages="fr")
+    assert rebuilt.stats.packages_built >= 1 and rebuilt.stats.modules_rendered > 0
+    pages = [content for record in rebuilt.packages for content in entries_of(dist / record.file).values()]
+    assert any("Les toutes premières minutes".encode() in content for content in pages)
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["scorm12"], languages="fr")
+
+
+def test_a_module_file_changed_just_before_it_was_read_is_read_again(example_course, tmp_path, monkeypatch):
+    reads: list[str] = []
+    real = loader.read_module
+    monkeypatch.setattr(loader, "read_module", lambda path, *rest: reads.append(path.name) or real(path, *rest))
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)  # every file was written just now
+    settle(example_course)
+    reads.clear()
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    assert len(reads) == 2

@@ -20,7 +20,7 @@ from .errors import ERROR, WARNING, Finding, Findings, ScormpackError
 from .image_variants import missing_variants
 from .loader import read_course
 from .translation import edition_bundles
-from .markdown_ext.checks import module_anchor_warnings, rendered_ids, rendered_module_links
+from .markdown_ext.checks import module_anchor_warnings
 from .render import LAYOUTS, render_modules
 
 __all__ = ["Finding", "fails", "lint_course", "render_findings"]
@@ -99,7 +99,7 @@ def render_findings(course: Course, out_dir: Path | None = None, jobs: int | Non
 
 
 def _anchors_of(rendered) -> tuple[set[str], list]:
-    return rendered_ids(rendered.files), rendered_module_links(rendered.files)
+    return set(rendered.element_ids), list(rendered.module_links)
 
 
 # Fewer modules than this per worker are not worth a process.

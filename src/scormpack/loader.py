@@ -24,6 +24,7 @@ from .markdown_ext.quiz import extract_quiz
 from .targets import TARGETS
 from .messages import check_table as check_message_table
 from .messages import flatten as flatten_messages
+from .reading_cache import ReadingCache
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -93,26 +94,29 @@ def key_line(text: str, key: str, first_line: int = 1, default: int | None = Non
     return first_line + text.count("\n", 0, match.start())
 
 
-def load_course(root: Path) -> Course:
-    """The course in root; raises one ScormpackError naming every error found."""
-    reading = read_course(root)
+def load_course(root: Path, reuse: ReadingCache | None = None) -> Course:
+    """The course in root; raises one ScormpackError naming every error found.
+
+    reuse: earlier readings of the module files, taken for the files unchanged since (reading_cache.py).
+    """
+    reading = read_course(root, reuse)
     if reading.course is None:
         raise ScormpackError.of(sorted(reading.errors, key=Finding.sort_key))
     reading.course.findings = reading.findings
     return reading.course
 
 
-def read_course(root: Path) -> CourseReading:
+def read_course(root: Path, reuse: ReadingCache | None = None) -> CourseReading:
     """Read every file of the course in root, collecting every problem found."""
     root = Path(root)
     findings = Findings()
-    course = _read_course(root, findings)
+    course = _read_course(root, findings, reuse)
     if findings.errors:
         course = None
     return CourseReading(course, sorted(findings.items, key=Finding.sort_key))
 
 
-def _read_course(root: Path, findings: Findings) -> Course | None:
+def _read_course(root: Path, findings: Findings, reuse: ReadingCache | None = None) -> Course | None:
     course_file = root / COURSE_FILE
     if not root.is_dir():
         findings.error("course directory not found", root)
@@ -139,7 +143,7 @@ def _read_course(root: Path, findings: Findings) -> Course | None:
         # The modules are still read, so their own problems are reported in the same run.
         _read_modules(root, None, None, findings)
         return None
-    return _build_course(root, course_file, text, data, findings)
+    return _build_course(root, course_file, text, data, findings, reuse)
 
 
 class _Table:
@@ -305,7 +309,9 @@ def known_ids(value: str, known: set[str] | list[str], what: str) -> str:
     return f" (known {what}s: {shown})"
 
 
-def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findings) -> Course | None:
+def _build_course(
+    root: Path, path: Path, text: str, data: dict, findings: Findings, reuse: ReadingCache | None = None
+) -> Course | None:
     keys = COURSE_TOML_KEYS
     top = _Table(data, path, text, "course.toml", 1, findings)
     top.check_keys(keys["course.toml"])
@@ -336,7 +342,9 @@ def _build_course(root: Path, path: Path, text: str, data: dict, findings: Findi
     audience_ids = {a.id for a in audiences if a.id}
     stage_ids = {s.id for s in stages if s.id}
 
-    modules, unreadable = _read_modules(root, audience_ids, stage_ids, findings)
+    if reuse is not None:
+        reuse.begin(root, text, audience_ids, stage_ids)
+    modules, unreadable = _read_modules(root, audience_ids, stage_ids, findings, reuse)
     modules_complete = len(modules) == len(module_files(root))
     defaults_data = top.get("defaults", dict, default={})
     targets = ["scorm12"]
@@ -523,14 +531,29 @@ def module_files(root: Path) -> list[Path]:
 
 
 def _read_modules(
-    root: Path, audience_ids: set[str] | None, stage_ids: set[str] | None, findings: Findings
+    root: Path, audience_ids: set[str] | None, stage_ids: set[str] | None, findings: Findings, reuse: ReadingCache | None = None
 ) -> tuple[list[Module], set[str]]:
-    """Every module file, read on its own (one with errors is left out), and the ids of those left out."""
+    """Every module file, read on its own (one with errors is left out), and the ids of those left out.
+
+    With `reuse`, a file unchanged since an earlier reading is taken from it (its findings too);
+    one whose module id an earlier file of this reading has is read again, so the duplicate is reported.
+    """
     modules: list[Module] = []
     seen: dict[str, Path] = {}
     files = module_files(root)
     for path in files:
+        earlier = reuse.lookup(path) if reuse is not None else None
+        if earlier is not None and earlier[0].id not in seen:
+            module, module_findings = earlier
+            findings.extend(module_findings)
+            seen[module.id] = path
+            modules.append(module)
+            continue
+        before = reuse.stat(path) if reuse is not None else None
+        found = len(findings.items)
         module = read_module(path, audience_ids, stage_ids, findings, seen)
+        if reuse is not None:
+            reuse.store(path, before, module, findings.items[found:])
         if module is not None:
             modules.append(module)
     if not files:

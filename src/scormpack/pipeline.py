@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Callable
 
 from .build import relative_warning, select_bundles, select_targets
-from .cache import CACHE_DIR_NAME, MODULES_FOLDER, BuildCache, InputKeys, package_still_valid, source_snapshot
+from .cache import CACHE_DIR_NAME, MODULES_FOLDER, TEMPLATES_FOLDER, BuildCache, InputKeys, package_still_valid, source_snapshot
 from .course import COURSE_FILE, Course
 from .errors import ScormpackError, count_words
 from .loader import load_course
+from .render import keep_compiled_templates
 from .targets import get_target
 from .reports import REPORT_NAME, SUMS_NAME, MatrixEntry, PackageRecord, merge_reports, write_proofs
 from .translation import Edition, make_editions
@@ -164,7 +165,8 @@ def run_pipeline(
     if last is not None:
         return _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
 
-    course = load_course(Path(course_dir))
+    readings = cache.reading_cache()  # module files unchanged since the last build are not read again
+    course = load_course(Path(course_dir), readings)
     select_bundles(course, bundle_ids)  # an unknown bundle id is a usage error before any translating
     # The source edition is the course itself; a translated one comes from translations/<language>.po.
     editions = {edition.language: edition for edition in make_editions(course, languages, bundle_ids)}
@@ -192,6 +194,8 @@ def run_pipeline(
 
     with _staging(out_dir, needed=bool(to_build)) as staging:
         outcomes: list[GroupOutcome] = []
+        if to_build:
+            keep_compiled_templates(cache.root / TEMPLATES_FOLDER if cache.enabled else None)
         for language, groups in to_build.items():  # render -> plan -> validate -> zip, one task per bundle (workers.py)
             built, rendered, reused = build_bundles(
                 editions[language].course, groups, cache, keys[language], staging, out_dir, jobs, progress.built
@@ -214,6 +218,7 @@ def run_pipeline(
             located = [(r.bundle, r.target, r.language, (Path(staging) if r.file in built else out_dir) / r.file) for r in result.packages]
             result.release = check_packages(course, located)
         _commit(result, outcomes, staging, cache, package_keys)  # packages into place, then the proofs (reports.py)
+        readings.save()
     if answerable:
         cache.record_build(request, sources, out_dir, [*(p.file for p in result.packages), SUMS_NAME, REPORT_NAME], _summary(result))
     return result

@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markdown import Markdown
 from markupsafe import Markup
 
 from .course import Bundle, Course, Module, Question, Quiz, QuizSettings
 from .errors import ScormpackError
 from .markdown_ext.blocks import CODE_FENCE
-from .markdown_ext.checks import check_anchors, check_module_anchors
+from .markdown_ext.checks import check_anchors, check_module_anchors, rendered_ids, rendered_module_links
 from .markdown_ext.conditional import filter_passages
 from .markdown_ext.links import LinkContext, LinkExtension
 from .messages import Messages, messages_for
@@ -104,6 +105,15 @@ class RenderedModule:
     files: dict[str, bytes]  # package path -> content, in page order
     launch: str  # package path of the first page
     media: dict[str, Path]  # package path -> source file of the media it uses
+    # Found in the pages once, when rendered, and cached with them: the links between modules are
+    # checked on every build (check_module_anchors), and scanning every page each time would cost
+    # a rebuild after a one-module edit more than rendering that module.
+    element_ids: frozenset[str] = field(init=False)  # the ids the module's pages have
+    module_links: tuple[tuple[str, str], ...] = field(init=False)  # (module id, anchor) of its links to other modules
+
+    def __post_init__(self) -> None:
+        self.element_ids = frozenset(rendered_ids(self.files))
+        self.module_links = tuple(rendered_module_links(self.files))
 
     @property
     def folder(self) -> str:
@@ -139,6 +149,26 @@ def _environment() -> Environment:
 _ENVIRONMENT = _environment()
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # keeping the compiled template is only a saving
+            pass
+
+
+def keep_compiled_templates(folder: Path | None) -> None:
+    """Keep the templates compiled in folder (jinja2 checks each against its source), so a process that
+    renders one module does not compile every template again: that costs more than the rendering.
+    None: compile them in each process."""
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            folder = None
+    _ENVIRONMENT.bytecode_cache = _CompiledTemplates(str(folder)) if folder is not None else None
+
+
 def page_filename(layout: str, index: int, page_count: int) -> str:
     """The file of page `index`; index == page_count is the quiz page in the paged layout."""
     if layout == "sco" or index == 0:
@@ -158,10 +188,19 @@ class RenderCache(Protocol):
 
 def _module_linker(bundle: Bundle) -> Callable[[Path, str], str | None]:
     """Where a link to a module file goes: that module's page when the bundle holds it, else nowhere (None)."""
-    module_paths = {module.path.resolve(): module for module in bundle.modules}
+    # Paths are compared resolved (links through symbolic links count); resolving every module's path
+    # costs a one-module rebuild of a big course more than rendering, so the same absolute path is
+    # looked for first (which resolves alike), and every path resolved only when that fails.
+    by_path = {os.path.abspath(module.path): module for module in bundle.modules}
+    by_resolved: dict[Path, Module] | None = None
 
     def module_href(target: Path, fragment: str) -> str | None:
-        module = module_paths.get(target.resolve())
+        nonlocal by_resolved
+        module = by_path.get(os.path.abspath(target))
+        if module is None:
+            if by_resolved is None:
+                by_resolved = {module.path.resolve(): module for module in bundle.modules}
+            module = by_resolved.get(target.resolve())
         if module is None:
             return None
         return f"../{module.id}/index.html" + (f"#{fragment}" if fragment else "")

@@ -178,10 +178,11 @@ def rendered_module_links(files: dict[str, bytes]) -> list[tuple[str, str]]:
 
 def check_module_anchors(modules: list) -> list[ScormpackError]:
     """A link to another module with `#id` must name an id that module's pages have (modules: RenderedModule)."""
-    ids = {rendered.module.id: rendered_ids(rendered.files) for rendered in modules}
+    ids = {rendered.module.id: rendered.element_ids for rendered in modules}
     warnings = []
     for rendered in modules:
-        warnings += module_anchor_warnings(rendered.module, rendered_module_links(rendered.files), ids)
+        if rendered.module_links:
+            warnings += module_anchor_warnings(rendered.module, list(rendered.module_links), ids)
     return warnings
 
 

@@ -1,0 +1,121 @@
+"""Module files as the last build read them, reused while the files are unchanged.
+
+Reading a module file (front matter, blocks, quiz, nesting limits) is the
+largest cost of a rebuild after a one-module edit on a big course: reading
+1,000 files again to find the one that changed. The loader asks this cache
+for each file first (loader.read_course(reuse=...)).
+
+A file's earlier reading is reused only when nothing it depends on can have
+changed; on any doubt the file is read again:
+- its size, modification time, inode and change time are those recorded;
+- it had not been modified for STABLE_NS when it was read (a file written
+  twice within the file system's time resolution, once before and once after
+  the read, would otherwise look unchanged);
+- the context is the same: course.toml's text (any change to it invalidates
+  every module), the audience and stage ids the front matter is checked
+  against, the course directory as given (module paths keep its spelling), and
+  scormpack itself.
+The readings are kept under the build cache (OUT/.scormpack-cache); deleting
+them is always safe.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from pathlib import Path
+
+from .course import Module
+from .errors import Finding
+
+FORMAT = 1
+STABLE_NS = 2_000_000_000
+FILE_NAME = "module-readings.pickle"
+
+
+def file_state(stat: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev, stat.st_ctime_ns)
+
+
+class ReadingCache:
+    """Earlier readings of module files (path as given -> the Module and what reading it found)."""
+
+    def __init__(self, path: Path | None, salt: str = ""):
+        self.path = path  # where the readings are kept; None: nothing is kept (each file is read)
+        self.salt = salt  # what else the context holds: scormpack's fingerprint (cache.tool_fingerprint)
+        self.context: str | None = None
+        self.earlier: dict[str, tuple] = {}  # path -> (file state, pickled Module, findings)
+        self.current: dict[str, tuple] = {}  # what this reading used or read: the next one's
+        self.changed = False
+        self.reused = 0
+
+    def begin(self, root: Path, course_toml: str, audience_ids: set[str], stage_ids: set[str]) -> None:
+        """Start a reading of the course in root (course.toml's text, the ids the front matter is checked
+        against); the readings of another context are dropped."""
+        context = repr((self.salt, str(root), os.path.abspath(root), course_toml, sorted(audience_ids), sorted(stage_ids)))
+        self.context = hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
+        self.current = {}
+        self.changed = False
+        self.reused = 0
+        if self.path is None:
+            return
+        try:
+            data = pickle.loads(self.path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+            data = None
+        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("context") == self.context:
+            self.earlier = data.get("files", {})
+        else:
+            self.earlier = {}
+            self.changed = self.path.exists()  # a stale file is rewritten
+
+    def lookup(self, path: Path) -> tuple[Module, list[Finding]] | None:
+        """The module of an earlier reading of path, with its findings, when the file is unchanged."""
+        if self.context is None:
+            return None
+        entry = self.earlier.get(str(path))
+        if entry is None:
+            return None
+        try:
+            state = file_state(os.stat(path))
+        except OSError:
+            return None
+        if state != entry[0]:
+            return None
+        try:
+            module = pickle.loads(entry[1])
+        except Exception:  # an unreadable entry is read again from the file
+            return None
+        if not isinstance(module, Module) or str(module.path) != str(path):
+            return None
+        self.current[str(path)] = entry
+        self.reused += 1
+        return module, list(entry[2])
+
+    def stat(self, path: Path) -> tuple[tuple, int] | None:
+        """The file's state and the time, taken before the loader reads it (see store)."""
+        try:
+            return file_state(os.stat(path)), time.time_ns()
+        except OSError:
+            return None
+
+    def store(self, path: Path, before: tuple[tuple, int] | None, module: Module | None, findings: list[Finding]) -> None:
+        """Keep this reading of path for the next build, if it can be trusted then."""
+        if self.path is None or self.context is None or before is None or module is None:
+            return
+        state, read_at = before
+        if state[1] > read_at - STABLE_NS or state[4] > read_at - STABLE_NS:
+            return  # changed too recently: a change right after the read could keep these times
+        self.current[str(path)] = (state, pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL), list(findings))
+        self.changed = True
+
+    def save(self) -> None:
+        """Write this reading's entries when it kept a new one (a file read again only because it had
+        just changed is not worth rewriting the others: its entry is simply not found next time)."""
+        if self.path is None or self.context is None or not self.changed:
+            return
+        from .cache import write_atomic
+
+        data = {"format": FORMAT, "context": self.context, "files": self.current}
+        write_atomic(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
