@@ -16,8 +16,7 @@ from .loader import load_course
 from .pipeline import StrictFailure, parse_shard, run_pipeline
 from .reports import PackageRecord, merge_reports
 from .wrap import WRAP_TARGETS, WrapSpec, wrap_folder
-from .preview import PREVIEWABLE
-from .targets import TARGETS
+from .targets import PREVIEWABLE, TARGETS
 from .lint import fails as lint_fails
 from .lint import lint_course
 from .validate import LMS_NAMES

@@ -10,7 +10,6 @@ Modules the last build rendered from the same sources come from its cache
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .cache import CACHE_DIR_NAME, BuildCache, InputKeys, ModuleCache, load_module_cache
@@ -84,6 +83,8 @@ def render_findings(course: Course, out_dir: Path | None = None, jobs: int | Non
     if workers <= 1:
         results = [_render_part(course, *part) for part in parts]
     else:
+        from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing is imported only when used
+
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
             results = list(pool.map(_render_in_worker, parts))
     for (bundle_id, _), (part_findings, part_anchors) in zip(parts, results):

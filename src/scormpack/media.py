@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from PIL import Image, UnidentifiedImageError
 
 # Pages are laid out in a column of 46rem (about 740 CSS px): an image twice as
 # wide already serves high-density screens, and anything larger only costs
@@ -55,6 +54,8 @@ def probe_image(path: Path) -> ImageInfo:
     expected = RASTER_FORMATS.get(suffix)
     if expected is None:
         raise NotAnImage(f"{path.name!r} is not an image type pages can show (use PNG, JPEG, GIF, WebP, AVIF or SVG)")
+    from PIL import Image, UnidentifiedImageError  # here: a course of SVG pictures does not wait for Pillow to load
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

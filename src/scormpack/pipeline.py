@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import relative_warning, select_bundles, select_targets
-from .cache import CACHE_DIR_NAME, MODULES_FOLDER, TEMPLATES_FOLDER, BuildCache, InputKeys, package_still_valid, source_snapshot
+from .cache import CACHE_DIR_NAME, MODULES_FOLDER, TEMPLATES_FOLDER, BuildCache, collector_paused, thaws_collector, InputKeys, package_still_valid, source_snapshot
 from .course import COURSE_FILE, Course
 from .errors import ScormpackError, count_words
 from .loader import load_course
@@ -132,6 +132,7 @@ def reading_warnings(course: Course) -> list[str]:
     return [relative_warning(ScormpackError(f.message, f.path, f.line), course.root) for f in course.findings if f.severity == "warning"]
 
 
+@thaws_collector  # what reading the caches froze (cache.collector_paused) is thawed when the build is done
 def run_pipeline(
     course_dir: Path,
     target_names: list[str],
@@ -166,7 +167,8 @@ def run_pipeline(
         return _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
 
     readings = cache.reading_cache()  # module files unchanged since the last build are not read again
-    course = load_course(Path(course_dir), readings)
+    with collector_paused():
+        course = load_course(Path(course_dir), readings)
     select_bundles(course, bundle_ids)  # an unknown bundle id is a usage error before any translating
     # The source edition is the course itself; a translated one comes from translations/<language>.po.
     editions = {edition.language: edition for edition in make_editions(course, languages, bundle_ids)}
@@ -177,7 +179,7 @@ def run_pipeline(
         MatrixEntry(bundle, target, language) for language, edition in editions.items() for bundle in edition.bundle_ids for target in targets
     )
     selected = shard_slice(matrix, *shard) if shard else matrix
-    keys = {language: InputKeys(edition.course, cache.files) for language, edition in editions.items()}
+    keys = {language: InputKeys(edition.course, cache.files, readings) for language, edition in editions.items()}
     package_keys = {
         entry: keys[entry.language].package_key(editions[entry.language].course.bundle(entry.bundle), targets[entry.target])
         for entry in selected

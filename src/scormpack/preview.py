@@ -40,16 +40,15 @@ from .course import Course
 from .errors import ScormpackError
 from .loader import load_course
 from .render import STATIC_DIR, render_bundle
-from .targets import TARGETS, target_names
+from .targets import PLAYER_RUNTIMES, PREVIEWABLE, TARGETS, target_names
 from .validate.manifest import read_manifest
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 PLAYER_DIR = Path(__file__).parent / "player"
-# The runtime APIs the player's recording LMS (static/lms_api.js) implements, and
-# so the registered targets it can play (Target.runtime; Common Cartridge has none).
-PLAYER_RUNTIMES = ("scorm12", "scorm2004")
-PREVIEWABLE = target_names(runtimes=PLAYER_RUNTIMES)
+# PLAYER_RUNTIMES: the runtime APIs the player's recording LMS (static/lms_api.js) implements, and
+# PREVIEWABLE: so the registered targets it can play (Target.runtime; Common Cartridge has none);
+# both kept in targets/__init__.py.
 PREFIX_PACKAGE = "/package/"
 PREFIX_PLAYER = "/__preview/"
 # Files of the player itself, by URL name.

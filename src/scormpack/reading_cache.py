@@ -29,9 +29,14 @@ from pathlib import Path
 from .course import Module
 from .errors import Finding
 
-FORMAT = 1
+FORMAT = 2
 STABLE_NS = 2_000_000_000
 FILE_NAME = "module-readings.pickle"
+
+
+def model_digest(module: Module) -> str:
+    """The digest of a module's model, as the cache keys hold it (cache.InputKeys)."""
+    return hashlib.sha256(repr(module).encode("utf-8")).hexdigest()
 
 
 def file_state(stat: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -49,6 +54,9 @@ class ReadingCache:
         self.current: dict[str, tuple] = {}  # what this reading used or read: the next one's
         self.changed = False
         self.reused = 0
+        # id of each module given out -> (the module, its file's resolved path, the digest of its model),
+        # which the cache keys would otherwise compute again (cache.InputKeys).
+        self.given: dict[int, tuple[Module, str, str]] = {}
 
     def begin(self, root: Path, course_toml: str, audience_ids: set[str], stage_ids: set[str]) -> None:
         """Start a reading of the course in root (course.toml's text, the ids the front matter is checked
@@ -90,8 +98,15 @@ class ReadingCache:
         if not isinstance(module, Module) or str(module.path) != str(path):
             return None
         self.current[str(path)] = entry
+        self.given[id(module)] = (module, entry[3], entry[4])
         self.reused += 1
         return module, list(entry[2])
+
+    def known(self, module: Module) -> tuple[str, str] | None:
+        """(resolved path of its file, digest of its model) of a module this reading gave out (or read and
+        kept); None for any other object, such as a translated edition's copy of it."""
+        given = self.given.get(id(module))
+        return (given[1], given[2]) if given is not None and given[0] is module else None
 
     def stat(self, path: Path) -> tuple[tuple, int] | None:
         """The file's state and the time, taken before the loader reads it (see store)."""
@@ -107,7 +122,9 @@ class ReadingCache:
         state, read_at = before
         if state[1] > read_at - STABLE_NS or state[4] > read_at - STABLE_NS:
             return  # changed too recently: a change right after the read could keep these times
-        self.current[str(path)] = (state, pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL), list(findings))
+        resolved, model = str(Path(path).resolve()), model_digest(module)
+        self.current[str(path)] = (state, pickle.dumps(module, protocol=pickle.HIGHEST_PROTOCOL), list(findings), resolved, model)
+        self.given[id(module)] = (module, resolved, model)
         self.changed = True
 
     def save(self) -> None:

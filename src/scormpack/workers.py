@@ -9,14 +9,13 @@ bytes never depend on how the work was split.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .build import EarlierBuild, build_package
 from .cache import (
-    MODULES_FOLDER, BuildCache, InputKeys, ModuleCache, edition_scope, load_module_cache, module_cache_name, sha256_file, write_atomic,
+    MODULES_FOLDER, BuildCache, InputKeys, collector_paused, ModuleCache, edition_scope, load_module_cache, module_cache_name, sha256_file, write_atomic,
 )
 from .course import Bundle, Course, Module
 from .errors import Finding, Findings, ScormpackError
@@ -115,7 +114,8 @@ def build_group(task: GroupTask) -> GroupOutcome:
         counts = render_missing(course, bundle, bundle.modules, caches)
         if not task.prerendered:  # else the RenderTasks counted the modules
             outcome.modules_rendered, outcome.modules_reused = counts
-        rendered_by_layout = {layout: render_bundle(course, bundle, layout, cache) for layout, cache in caches.items()}
+        with collector_paused():  # the cached modules are unpickled here (render_missing rendered the rest)
+            rendered_by_layout = {layout: render_bundle(course, bundle, layout, cache) for layout, cache in caches.items()}
         media: set[str] = set()
         for name in task.targets:
             target = TARGETS[name]
@@ -194,6 +194,8 @@ def run_tasks(
             outcomes.append(build_group(task))
             on_outcome(outcomes[-1])
         return parts, outcomes
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # here: a rebuild of one bundle runs in-process
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(course,)) as pool:
         parts = list(pool.map(render_part, render_tasks))
         if any(part.error for part in parts):

@@ -54,12 +54,18 @@ def target_names(*, runtimes: tuple[str, ...] | None = None, wraps_folders: bool
     )
 
 
+# The runtimes the preview's recording LMS implements: it plays the targets whose pages call one of
+# them (here rather than in preview.py, so that the command line names them without loading the server).
+PLAYER_RUNTIMES = ("scorm12", "scorm2004")
+PREVIEWABLE = target_names(runtimes=PLAYER_RUNTIMES)
+
+
 def manifest_schema_sets() -> dict[str, str]:
     """standard -> our schema set for its manifest, for the standards our targets write."""
     return {target.standard: target.schema_set for target in TARGETS.values()}
 
 
 __all__ = [
-    "MANIFEST_NAME", "PackagePlan", "TARGETS", "Target", "WrappedFolder",
+    "MANIFEST_NAME", "PLAYER_RUNTIMES", "PREVIEWABLE", "PackagePlan", "TARGETS", "Target", "WrappedFolder",
     "get_target", "manifest_schema_sets", "target_names",
 ]
