@@ -324,3 +324,24 @@ def test_a_module_file_changed_just_before_it_was_read_is_read_again(example_cou
     reads.clear()
     run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
     assert len(reads) == 2
+
+
+def test_an_edit_rebuild_copies_the_unchanged_modules_files_without_comparing_them(example_course, tmp_path, monkeypatch):
+    dist = tmp_path / "dist"
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    asked: dict[str, bool] = {}
+    real = package._PreviousMembers.member_like
+
+    def recording(self, info, content, known_same=False):
+        asked[info.filename] = known_same
+        return real(self, info, content, known_same)
+
+    monkeypatch.setattr(package._PreviousMembers, "member_like", recording)
+    module = example_course / "modules" / "02-emergency-numbers.md"
+    module.write_text(module.read_text().replace("\n## ", "\nA sentence added for the test.\n\n## ", 1))
+    run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
+    # The first module's page is known to be unchanged (its render key is the earlier package's);
+    # the edited module's page and the manifest are compared, as anything else is.
+    assert asked["first-minutes/index.html"] is True
+    assert asked["emergency-numbers/index.html"] is False and asked["imsmanifest.xml"] is False
+    assert digests(dist) == clean_sums(example_course, tmp_path, ["scorm12"])

@@ -57,6 +57,10 @@ class EarlierBuild:
     package: Path | None = None  # its file: unchanged members are copied from it compressed (package.py)
     # Saved-state estimates of launch pages by sha256 (validate.check_suspend_data): unchanged pages are not parsed.
     suspend_estimates: dict[str, int | None] = field(default_factory=dict)
+    # Module files known to be what `package`'s members of the same names hold (their modules' render keys
+    # are the ones it was built with): where the plan holds that very content, it is copied from the
+    # package without being read or compared again.
+    unchanged: dict[str, bytes] = field(default_factory=dict)
 
 
 def build_package(
@@ -72,7 +76,8 @@ def build_package(
     estimates: dict[str, int | None] = {}  # the ones this package uses, found earlier or now
     plan, findings = plan_package(course, bundle, target, rendered, ChainMap(estimates, earlier.suspend_estimates))
     entries = plan.all_entries()
-    write_package(destination, entries, first=(plan.manifest_name,), previous=earlier.package)
+    unchanged = frozenset(name for name, content in earlier.unchanged.items() if entries.get(name) is content)
+    write_package(destination, entries, first=(plan.manifest_name,), previous=earlier.package, unchanged=unchanged)
     root = course.root.resolve()
     sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
     media = sorted({source for source in sources if source.is_relative_to(root)})

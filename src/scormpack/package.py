@@ -44,7 +44,11 @@ class WriteResult:
 
 
 def write_package(
-    destination: Path, entries: dict[str, bytes | Path], first: tuple[str, ...] = (), previous: Path | None = None
+    destination: Path,
+    entries: dict[str, bytes | Path],
+    first: tuple[str, ...] = (),
+    previous: Path | None = None,
+    unchanged: frozenset[str] = frozenset(),
 ) -> WriteResult:
     """Write entries (zip path -> content or source file) to destination, atomically; `first` lead.
 
@@ -56,7 +60,9 @@ def write_package(
     entry whose content equals one of its members is copied from it still
     compressed rather than deflated again. The bytes are the same as without
     it, since the member was deflated from the same content with the same
-    settings; only the time differs.
+    settings; only the time differs. The entries named in `unchanged` are
+    known by the caller to hold what previous's members of the same names
+    hold (see build.EarlierBuild): they are copied without being compared.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     timestamp = entry_timestamp()
@@ -77,7 +83,7 @@ def write_package(
                 suffix = PurePosixPath(name).suffix.lower()
                 info.compress_type = zipfile.ZIP_STORED if suffix in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
                 content = entries[name]
-                copied = earlier.member_like(info, content)
+                copied = earlier.member_like(info, content, known_same=name in unchanged)
                 if copied is not None:
                     _append_compressed(archive, info, *copied)
                     result.copied += 1
@@ -122,13 +128,21 @@ class _PreviousMembers:
             self.archive.close()
         self.archive, self.members = None, {}
 
-    def member_like(self, info: zipfile.ZipInfo, content: bytes | Path) -> tuple[bytes, int, int] | None:
-        """(compressed bytes, CRC, size) of the earlier member holding exactly `content`, written as `info` would be."""
+    def member_like(self, info: zipfile.ZipInfo, content: bytes | Path, known_same: bool = False) -> tuple[bytes, int, int] | None:
+        """(compressed bytes, CRC, size) of the earlier member holding exactly `content`, written as `info` would be.
+
+        known_same: the caller knows the member holds `content` (write_package's `unchanged`); only
+        its size is checked then."""
         earlier = self.members.get(info.filename)
         if earlier is None or earlier.compress_type != zipfile.ZIP_DEFLATED or info.compress_type != zipfile.ZIP_DEFLATED:
             return None  # stored entries cost no compression: nothing to save
         if earlier.flag_bits != 0 or earlier.extra or earlier.file_size > MAX_COPIED_SIZE:
             return None  # not written the way write_package writes small entries
+        if known_same and isinstance(content, bytes) and len(content) == earlier.file_size:
+            try:
+                return self._raw(earlier), earlier.CRC, earlier.file_size
+            except (OSError, ValueError):
+                return None
         try:
             data = content.read_bytes() if isinstance(content, Path) else content
             if len(data) != earlier.file_size or zlib.crc32(data) != earlier.CRC:

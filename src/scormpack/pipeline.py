@@ -345,6 +345,7 @@ def _commit(
                     "media": {path: cache.files.digest(Path(path)) for path in outcome.media},
                     "output": [stat.st_size, stat.st_mtime_ns],
                     "record": record.to_json(),
+                    "module_keys": outcome.module_keys.get(record.file, {}),  # what its modules were rendered from
                 }
     if staging is not None and (staging / MODULES_FOLDER).is_dir():
         (cache.root / MODULES_FOLDER).mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from .cache import (
 )
 from .course import Bundle, Course, Module
 from .errors import Finding, Findings, ScormpackError
-from .render import render_bundle, render_modules
+from .render import RenderedBundle, render_bundle, render_modules
 from .reports import PackageRecord
 from .targets import TARGETS, Target
 
@@ -36,6 +36,8 @@ class GroupTask:
     cache_out: dict[str, str | None]  # layout -> where this build's module cache is staged
     prerendered: dict[str, list[str]] = field(default_factory=dict)  # layout -> modules rendered by RenderTasks
     earlier_packages: dict[str, str] = field(default_factory=dict)  # target -> its package of an earlier build
+    # target -> module id -> the render key its earlier package was built with (EarlierBuild.unchanged)
+    earlier_module_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     suspend_estimates: dict[str, int | None] = field(default_factory=dict)  # of earlier builds (EarlierBuild)
 
 
@@ -62,6 +64,7 @@ class GroupOutcome:
     records: list[PackageRecord] = field(default_factory=list)
     media: list[str] = field(default_factory=list)  # course files the packages hold
     suspend_estimates: dict[str, int | None] = field(default_factory=dict)  # the ones the packages used
+    module_keys: dict[str, dict[str, str]] = field(default_factory=dict)  # package file -> module id -> render key
     modules_rendered: int = 0
     modules_reused: int = 0
     error: list[Finding] | None = None  # a ScormpackError's findings (the error does not pickle whole)
@@ -121,8 +124,14 @@ def build_group(task: GroupTask) -> GroupOutcome:
             target = TARGETS[name]
             destination = Path(task.staging) / target.package_name(course, bundle)
             package = task.earlier_packages.get(name)
-            earlier = EarlierBuild(Path(package) if package else None, task.suspend_estimates)
-            built = build_package(course, bundle, target, rendered_by_layout[target.layout], destination, earlier)
+            rendered = rendered_by_layout[target.layout]
+            keys = task.module_keys[target.layout]
+            earlier = EarlierBuild(
+                Path(package) if package else None, task.suspend_estimates,
+                unchanged_entries(rendered, keys, task.earlier_module_keys.get(name, {})) if package else {},
+            )
+            built = build_package(course, bundle, target, rendered, destination, earlier)
+            outcome.module_keys[destination.name] = keys
             media.update(str(path) for path in built.media)
             outcome.suspend_estimates.update(built.suspend_estimates)
             outcome.records.append(
@@ -147,6 +156,18 @@ def build_group(task: GroupTask) -> GroupOutcome:
     except ScormpackError as error:
         outcome.error = _error_tuple(error)
     return outcome
+
+
+def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_keys: dict[str, str]) -> dict[str, bytes]:
+    """The files of the modules whose render key is the one the earlier package was built with: rendering
+    is deterministic, so their bytes are that package's members of the same names (write_package copies
+    them without reading them again)."""
+    return {
+        name: content
+        for module in rendered.modules
+        if earlier_keys.get(module.module.id) == keys.get(module.module.id)
+        for name, content in module.files.items()
+    }
 
 
 def render_part(task: RenderTask) -> RenderOutcome:
@@ -251,6 +272,10 @@ def bundle_tasks(
                     name: str(package)
                     for name in groups[bundle_id]
                     if (package := cache.earlier_package(targets[name].package_name(course, bundles[bundle_id]), out_dir))
+                },
+                earlier_module_keys={
+                    name: cache.packages.get(targets[name].package_name(course, bundles[bundle_id]), {}).get("module_keys", {})
+                    for name in groups[bundle_id]
                 },
                 suspend_estimates=cache.suspend_estimates,
             )
