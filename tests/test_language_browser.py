@@ -121,6 +121,17 @@ def test_a_page_of_each_edition_is_photographed(cli, course, tmp_path, language)
             assert image.get_attribute("src").endswith(f"steps.{language}.svg")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"edition-{language}.png"), full_page=True)
+        # WCAG 2.1 AA on every page of the translated module (lang and dir set, the language's labels).
+        from test_e2e import WCAG_TAGS, require_axe
+
+        page.evaluate(require_axe())
+        options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        pages = page.locator("[data-sp-page]").count()
+        for index in range(pages):
+            results = page.evaluate("options => axe.run(document, options)", options)
+            assert [v["id"] for v in results["violations"]] == [], f"{language} page {index + 1}"
+            if index < pages - 1:
+                page.click("#sp-next")
 
 
 def test_every_language_s_packages_pass_the_official_validator(cli, course, tmp_path):
