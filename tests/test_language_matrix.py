@@ -223,3 +223,15 @@ def test_a_translated_package_s_metadata_is_in_its_language(cli, course, tmp_pat
     with zipfile.ZipFile(package) as archive:
         manifest = archive.read("cmi5.xml" if target == "cmi5" else "imsmanifest.xml").decode()
     assert "[fr] The first minutes" in manifest and "[fr] First aid for new staff" in manifest
+
+
+def test_translate_status_judges_each_language_on_its_edition(cli, course):
+    """The Arabic catalogue translates the staff-induction bundle only, which is all [editions] releases in Arabic."""
+    result = cli("translate", "status", course, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["languages"]["ar"]["judged_on"] == ["staff-induction"] and data["languages"]["ar"]["edition_complete"]
+    assert data["languages"]["ar"]["complete"] is False  # the course as a whole is not translated into Arabic
+    assert data["languages"]["fr"]["judged_on"] == "all"
+    # Asked about a bundle outside the edition, the gate says no.
+    assert cli("translate", "status", course, "-l", "ar", "-b", "reference").exit_code == 1

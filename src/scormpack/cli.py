@@ -511,7 +511,8 @@ def update(course_dir: Path, languages: tuple[str, ...]) -> None:
 @click.option("-b", "--bundle", "bundles", multiple=True, help="Judge completeness on these bundles only (repeatable).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 def translation_status(course_dir: Path, languages: tuple[str, ...], bundles: tuple[str, ...], output_format: str) -> None:
-    """How complete each language is, in all and per bundle. Exit 0 only if every unit judged is translated and not fuzzy."""
+    """How complete each language is, in all and per bundle. Exit 0 only if every unit judged is translated and not fuzzy:
+    those of the bundles given, else those of each language's edition ([editions] in course.toml; every bundle by default)."""
     from .translation import status
 
     course = _load_for_translation(course_dir)
@@ -522,11 +523,17 @@ def translation_status(course_dir: Path, languages: tuple[str, ...], bundles: tu
         results = status(course, _languages(course, languages))
     except ScormpackError as error:
         fail(error)
-    complete = all(
-        all(result.bundles[bundle].complete for bundle in bundles) if bundles else result.total.complete for result in results
-    )
+    def judged(result) -> list[str] | None:  # the bundles a language is judged on; None: all of it
+        return list(bundles) if bundles else course.editions.get(result.language)
+
+    def is_complete(result) -> bool:
+        chosen = judged(result)
+        return all(result.bundles[bundle].complete for bundle in chosen) if chosen else result.total.complete
+
+    complete = all(is_complete(result) for result in results)
     if output_format == "json":
-        click.echo(json.dumps({"complete": complete, "languages": {r.language: r.as_json() for r in results}}, indent=2))
+        languages = {r.language: {**r.as_json(), "judged_on": judged(r) or "all", "edition_complete": is_complete(r)} for r in results}
+        click.echo(json.dumps({"complete": complete, "languages": languages}, indent=2))
     else:
         rows = []
         for result in results:
