@@ -176,7 +176,10 @@ def test_identifiers_are_stable_per_language_across_versions_and_the_release_che
     for language in ("en", "fr", "ar"):
         before = manifest_of(old / name("staff-induction", language, "scorm12")).get("identifier")
         after = manifest_of(new / name("staff-induction", language, "scorm12").replace("0.1.0", "0.2.0")).get("identifier")
-        assert before == after and before.endswith(f"{COURSE_ID}-{language}-staff-induction")
+        # A translation's identifiers carry its language; the source language's stay those of the course,
+        # so adding a first translation changes nothing for the learners already on it.
+        edition = COURSE_ID if language == "en" else f"{COURSE_ID}-{language}"
+        assert before == after and before == f"MANIFEST-{edition}-staff-induction"
     diffs = diff_folders(old, new)
     assert {(d.label.split(" / ")[1]) for d in diffs} == {"en", "fr", "ar"}
     assert all(d.verdict() == "safe" for d in diffs)
@@ -235,3 +238,42 @@ def test_translate_status_judges_each_language_on_its_edition(cli, course):
     assert data["languages"]["fr"]["judged_on"] == "all"
     # Asked about a bundle outside the edition, the gate says no.
     assert cli("translate", "status", course, "-l", "ar", "-b", "reference").exit_code == 1
+
+
+def test_a_release_from_before_language_editions_pairs_with_the_source_language(cli, example_course, tmp_path):
+    """A build report without languages (written before editions) is the course's own language."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    build(cli, example_course, old, "-t", "scorm12")
+    data = report(old)
+    del data["languages"], data["course"]["language"]
+    for record in data["packages"]:
+        del record["language"]
+    (old / "build-report.json").write_text(json.dumps(data))
+    build(cli, example_course, new, "-t", "scorm12")
+    diffs = diff_folders(old, new)
+    assert len(diffs) == 3 and all(d.verdict() == "safe" for d in diffs)
+    assert {d.label for d in diffs} == {f"{bundle} / scorm12" for bundle in BUNDLES}  # one language: not named
+    # The release check of a course with translations takes the old packages for its source language.
+    toml = example_course / "course.toml"
+    toml.write_text(toml.read_text().replace('language = "en"\n', 'language = "en"\ntranslations = ["fr"]\n'))
+    assert cli("translate", "update", example_course).exit_code == 0
+    translate(example_course, "fr")
+    (example_course / "images" / "steps.fr.svg").write_text((example_course / "images" / "steps.svg").read_text())
+    build(cli, example_course, tmp_path / "both", "-t", "scorm12", "-l", "all", "--against", old)
+    checked = report(tmp_path / "both")["release"]
+    assert {p["label"] for p in checked["packages"] if p["verdict"] != "safe"} == set()
+
+
+def test_each_language_s_cmi5_course_and_aus_have_their_own_iris(cli, course, tmp_path):
+    from lxml import etree
+
+    out = tmp_path / "dist"
+    build(cli, course, out, "-t", "cmi5", "-b", "staff-induction", "-l", "all")
+    iris = {}
+    for language in ("en", "fr", "ar"):
+        with zipfile.ZipFile(out / name("staff-induction", language, "cmi5")) as archive:
+            root = etree.fromstring(archive.read("cmi5.xml"))
+        iris[language] = {element.get("id") for element in root.iter() if isinstance(element.tag, str) and element.get("id")}
+    assert f"urn:scormpack:{COURSE_ID}:bundle:staff-induction" in iris["en"]
+    assert f"urn:scormpack:{COURSE_ID}-fr:bundle:staff-induction" in iris["fr"]
+    assert not iris["en"] & iris["fr"] and not iris["fr"] & iris["ar"] and not iris["en"] & iris["ar"]

@@ -29,7 +29,7 @@ from typing import Callable
 
 from .build import relative_warning, select_bundles, select_targets
 from .cache import CACHE_DIR_NAME, MODULES_FOLDER, TEMPLATES_FOLDER, BuildCache, collector_paused, thaws_collector, InputKeys, package_still_valid, source_snapshot
-from .course import COURSE_FILE, Course
+from .course import Course
 from .errors import ScormpackError, count_words
 from .loader import load_course
 from .render import keep_compiled_templates

@@ -75,9 +75,10 @@ class Target:
 
 
 def edition_id(course: Course) -> str:
-    """The course id in manifest identifiers: with the language when the course has more than one,
-    so each language's package is its own in an LMS and keeps its learners' records across versions."""
-    return f"{course.id}-{course.language}" if course.translations else course.id
+    """The course id in identifiers (manifests, cmi5 IRIs): a translated edition's carries its language, so
+    each language's package is its own in an LMS and keeps its learners' records across versions; the source
+    language's stays the course id, so adding a first translation changes nothing for its learners."""
+    return f"{course.id}-{course.language}" if course.source_language else course.id
 
 
 def keyword_language(course: Course) -> str:

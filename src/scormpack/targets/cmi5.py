@@ -34,7 +34,7 @@ from lxml import etree
 
 from ..course import Course, Module
 from ..render import STATIC_DIR, RenderedBundle
-from .base import PackagePlan, Target, sub
+from .base import PackagePlan, Target, edition_id, sub
 from .scorm2004 import normalized_measure
 
 NAMESPACE = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
@@ -53,11 +53,12 @@ def _segment(text: str) -> str:
 
 
 def course_iri(course: Course, bundle_id: str) -> str:
-    return f"urn:scormpack:{_segment(course.id)}:bundle:{_segment(bundle_id)}"
+    """A translated edition's IRIs carry its language (base.edition_id): its learners' statements are its own."""
+    return f"urn:scormpack:{_segment(edition_id(course))}:bundle:{_segment(bundle_id)}"
 
 
 def au_iri(course: Course, module: Module) -> str:
-    return f"urn:scormpack:{_segment(course.id)}:module:{_segment(module.id)}"
+    return f"urn:scormpack:{_segment(edition_id(course))}:module:{_segment(module.id)}"
 
 
 def move_on(module: Module) -> tuple[str, str | None]:

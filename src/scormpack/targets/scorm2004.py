@@ -200,7 +200,7 @@ def lom_metadata(rendered: RenderedBundle) -> etree._Element:
     general = sub(record, lom("general"))
     identifier = sub(general, lom("identifier"))
     sub(identifier, lom("catalog"), "URI")
-    sub(identifier, lom("entry"), f"urn:scormpack:{course.id}:{bundle.id}")
+    sub(identifier, lom("entry"), f"urn:scormpack:{edition_id(course)}:{bundle.id}")
     langstring(general, "title", rendered.messages("package.title", course=course.title, bundle=bundle.title))
     sub(general, lom("language"), language)
     description = bundle.description or course.description

@@ -7,7 +7,7 @@ too, and the change of standard says what that costs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ScormpackError
@@ -84,4 +84,17 @@ def pair_packages(old: list[ReleasedPackage], new: list[ReleasedPackage]) -> lis
 
 
 def pair_folders(old_folder: Path, new_folder: Path) -> list[PackagePair]:
-    return pair_packages(released_packages(old_folder), released_packages(new_folder))
+    """A report from before language editions names no language: its packages are in the language of the
+    other folder's course. When both folders hold one language only, the pairs name none (as before)."""
+    old, new = released_packages(old_folder), released_packages(new_folder)
+    old_default = _course_language(old_folder) or _course_language(new_folder)
+    new_default = _course_language(new_folder) or old_default
+    old = [replace(p, language=p.language or old_default) for p in old]
+    new = [replace(p, language=p.language or new_default) for p in new]
+    if len({p.language for p in [*old, *new]}) <= 1:
+        old, new = [replace(p, language=None) for p in old], [replace(p, language=None) for p in new]
+    return pair_packages(old, new)
+
+
+def _course_language(folder: Path) -> str | None:
+    return (read_report(report_folder(folder)).get("course") or {}).get("language")
