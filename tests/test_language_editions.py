@@ -185,6 +185,32 @@ def test_a_french_or_arabic_package_holds_no_english_interface_text(cli, example
     assert pages >= 6
 
 
+@pytest.mark.parametrize("language, direction", [("ar", "rtl"), ("fr", "ltr")])
+def test_a_cartridge_carries_its_direction_where_an_lms_keeps_it(cli, example_course, tmp_path, language, direction):
+    """Moodle copies a cartridge page's body without <html>, <main> or <section>, and shows
+    QTI text inside its own page: the language and direction must ride on a div."""
+    set_language(example_course, language)
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist, "--target", "cc11")
+    checked_pages = checked_texts = 0
+    for package in dist.glob("*.imscc"):
+        with zipfile.ZipFile(package) as archive:
+            for name in archive.namelist():
+                if name.endswith(".html") and name != "index.html":
+                    body = html.fromstring(archive.read(name)).find("body")
+                    (main,) = body.findall("main")
+                    (holder,) = main
+                    assert (holder.tag, holder.get("lang"), holder.get("dir")) == ("div", language, direction), name
+                    checked_pages += 1
+                if name.endswith("knowledge-check.xml"):
+                    qti = etree.fromstring(archive.read(name))
+                    for text in qti.xpath("//*[local-name()='mattext']/text()"):
+                        wrapped = text.startswith(f'<div dir="rtl" lang="{language}">')
+                        assert wrapped == (direction == "rtl"), f"{name}: {text[:60]}"
+                        checked_texts += 1
+    assert checked_pages >= 3 and checked_texts >= 5
+
+
 # -------------------------------------------------------------- in a browser
 
 REPO = Path(__file__).resolve().parents[1]

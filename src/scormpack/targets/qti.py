@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from urllib.parse import urlsplit
@@ -153,7 +154,8 @@ def _item(
         [("cc_profile", PROFILES[model.kind]), ("cc_weighting", weight), ("qmd_computerscored", "Yes")],
     )
     presentation = sub(item, q("presentation"))
-    uses_files = _material(presentation, question.prompt_html)
+    in_direction = _direction_wrapper(messages)
+    uses_files = _material(presentation, in_direction(question.prompt_html))
     processing = sub(item, q("resprocessing"))
     outcomes = sub(processing, q("outcomes"))
     sub(outcomes, q("decvar"), varname="SCORE", vartype="Decimal", minvalue="0", maxvalue="100")
@@ -183,7 +185,7 @@ def _item(
         choice = sub(response, q("render_choice"), shuffle="Yes" if shuffle and model.kind != "truefalse" else "No")
         for ident, label_html, option_feedback in labels:
             label = sub(choice, q("response_label"), ident=ident)
-            uses_files |= _material(label, label_html)
+            uses_files |= _material(label, in_direction(label_html))
             if option_feedback:
                 feedback.append((f"{ident}_fb", option_feedback))
         if multiple:
@@ -229,8 +231,26 @@ def _item(
         feedback.append((WRONG_FEEDBACK, question.feedback_wrong_html))
     for ident, feedback_html in feedback:
         element = sub(item, q("itemfeedback"), ident=ident)
-        uses_files |= _material(sub(element, q("flow_mat")), feedback_html)
+        uses_files |= _material(sub(element, q("flow_mat")), in_direction(feedback_html))
     return uses_files
+
+
+def _direction_wrapper(messages: Messages) -> Callable[[str], str]:
+    """Right-to-left text wrapped in a div carrying its direction, left-to-right text as it is.
+
+    An LMS shows question text inside its own page, in the site's language
+    and direction (Moodle keeps a div's dir and lang), so an Arabic prompt
+    would otherwise be laid out left to right.
+    """
+    if messages.direction != "rtl":
+        return lambda fragment: fragment
+
+    def wrapped(fragment: str) -> str:
+        if not str(fragment).strip():
+            return fragment
+        return f'<div dir="rtl" lang="{messages.language}">{fragment}</div>'
+
+    return wrapped
 
 
 def _condition(processing: etree._Element, title: str) -> etree._Element:
