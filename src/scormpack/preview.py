@@ -520,7 +520,8 @@ def run(preview: Preview, echo: Callable[[str], None]) -> None:
                 previous[number] = signal.signal(number, _terminate)
     try:
         preview.start()
-        echo(f"Previewing {preview.current.bundle_id} ({preview.current.target_name}) at {preview.url}")
+        edition = f", {preview.current.course.language}" if preview.language else ""
+        echo(f"Previewing {preview.current.bundle_id} ({preview.current.target_name}{edition}) at {preview.url}")
         echo("Edit the sources to rebuild; press Ctrl-C to stop.")
         preview.wait()
     except (KeyboardInterrupt, _Terminated):
