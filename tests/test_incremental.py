@@ -345,3 +345,19 @@ def test_an_edit_rebuild_copies_the_unchanged_modules_files_without_comparing_th
     assert asked["first-minutes/index.html"] is True
     assert asked["emergency-numbers/index.html"] is False and asked["imsmanifest.xml"] is False
     assert digests(dist) == clean_sums(example_course, tmp_path, ["scorm12"])
+
+
+@pytest.mark.parametrize("layout", ["sco", "paged"])
+def test_a_cached_module_unpickles_its_pages_and_quiz_when_asked_and_equals_the_rendered_one(layout):
+    from scormpack.cache import dumps_rendered, loads_rendered
+
+    course = load_course(BUNDLED_COURSE)
+    bundle = min(course.bundles, key=lambda b: len(b.modules))
+    for rendered in render_bundle(course, bundle, layout).modules:
+        cached = loads_rendered(dumps_rendered(rendered), rendered.module)
+        assert "pages" not in cached.__dict__ and cached.files == rendered.files  # pages and quiz deferred
+        again = loads_rendered(dumps_rendered(cached), rendered.module)  # pickled again while deferred
+        assert cached == rendered and again == rendered
+        assert cached.module is rendered.module
+        if rendered.quiz is not None:
+            assert cached.quiz.quiz is rendered.module.quiz

@@ -43,7 +43,7 @@ from .errors import ScormpackError
 from .package import entry_timestamp
 from .reading_cache import FILE_NAME as READINGS_FILE
 from .reading_cache import ReadingCache, model_digest
-from .render import RenderedModule
+from .render import RenderedModule, dumps_referring_to_model, loads_referring_to_model
 from .schemas import schemas_dir
 
 if TYPE_CHECKING:
@@ -247,32 +247,16 @@ class ModuleCache:
         return pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _model_objects(module: Module) -> dict[str, object]:
-    """The objects of the course model a rendered module refers to, by name (see dumps_rendered)."""
-    objects: dict[str, object] = {"module": module}
-    if module.quiz is not None:
-        objects["quiz"] = module.quiz
-        objects.update((f"question-{index}", question) for index, question in enumerate(module.quiz.questions))
-    return objects
-
-
 def dumps_rendered(rendered: RenderedModule) -> bytes:
     """A rendered module pickled without the course model it refers to (its Module, quiz and questions):
     the build that unpickles it has them already (loads_rendered), equal since the module's key says
     so; leaving them out makes the cache a quarter smaller and faster to read."""
-    names = {id(value): name for name, value in _model_objects(rendered.module).items()}
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.persistent_id = lambda value: names.get(id(value))  # type: ignore[method-assign]
-    pickler.dump(rendered)
-    return buffer.getvalue()
+    return dumps_referring_to_model(rendered, rendered.module)
 
 
 def loads_rendered(data: bytes, module: Module) -> RenderedModule:
     """A module pickled by dumps_rendered, referring to this build's `module` (equal to the one it was rendered from)."""
-    unpickler = pickle.Unpickler(io.BytesIO(data))
-    unpickler.persistent_load = _model_objects(module).__getitem__  # type: ignore[method-assign]
-    rendered = unpickler.load()
+    rendered = loads_referring_to_model(data, module)
     if not isinstance(rendered, RenderedModule):
         raise TypeError("not a rendered module")
     return rendered

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
+import pickle
 import random
 import re
 from dataclasses import dataclass, field
@@ -115,9 +117,55 @@ class RenderedModule:
         self.element_ids = frozenset(rendered_ids(self.files))
         self.module_links = tuple(rendered_module_links(self.files))
 
+    # Pickled (the build cache), the pages and the quiz are kept apart, unpickled only when asked for:
+    # most of a module's objects are theirs, and the packages that hold modules as single pages (the
+    # "sco" layout) never ask for them, so a rebuild unpickles a fraction of each cached module.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if _DEFERRED not in state:  # else pages and quiz are still the bytes they were unpickled from
+            deferred = {"pages": state.pop("pages"), "quiz": state.pop("quiz")}
+            state[_DEFERRED] = dumps_referring_to_model(deferred, self.module)
+        return state
+
+    def __getattr__(self, name: str):  # only for attributes not set: the deferred ones
+        state = self.__dict__
+        if name in ("pages", "quiz") and _DEFERRED in state:
+            state.update(loads_referring_to_model(state.pop(_DEFERRED), self.module))
+            return state[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def folder(self) -> str:
         return self.module.id
+
+
+_DEFERRED = "_deferred"  # a RenderedModule's pickled pages and quiz
+
+
+def _model_objects(module: Module) -> dict[str, object]:
+    """The objects of the course model a rendered module refers to, by name (see dumps_referring_to_model)."""
+    objects: dict[str, object] = {"module": module}
+    if module.quiz is not None:
+        objects["quiz"] = module.quiz
+        objects.update((f"question-{index}", question) for index, question in enumerate(module.quiz.questions))
+    return objects
+
+
+def dumps_referring_to_model(value: object, module: Module) -> bytes:
+    """value pickled with references to `module` and its quiz and questions instead of copies of them."""
+    names = {id(model): name for name, model in _model_objects(module).items()}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.persistent_id = lambda found: names.get(id(found))  # type: ignore[method-assign]
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def loads_referring_to_model(data: bytes, module: Module) -> object:
+    """What dumps_referring_to_model pickled, its references made to `module` (equal to the one it was pickled with)."""
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    unpickler.persistent_load = _model_objects(module).__getitem__  # type: ignore[method-assign]
+    return unpickler.load()
 
 
 @dataclass
