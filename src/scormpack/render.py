@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import html
+import importlib
 import io
 import json
 import os
 import pickle
 import random
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
@@ -345,15 +347,31 @@ _plain_markdown: Markdown | None = None
 _linked_markdown: tuple[LinkContext, Markdown] | None = None
 
 
+def _extensions() -> list:
+    """MARKDOWN_EXTENSIONS made from their modules, as Python-Markdown makes an extension named by its
+    module. Named by their short names, Python-Markdown would look each one up among the entry points of
+    every installed distribution first, each time: on a rebuild of one module that costs more than
+    converting it. Pygments is kept out while fenced_code loads its code highlighter, which scormpack
+    never enables: loading Pygments' lexers costs a rebuild more than rendering the module."""
+    blocked = "pygments" not in sys.modules
+    if blocked:
+        sys.modules["pygments"] = None  # type: ignore[assignment]  # `import pygments` fails: codehilite goes without
+    try:
+        return [importlib.import_module(f"markdown.extensions.{name}").makeExtension() for name in MARKDOWN_EXTENSIONS]
+    finally:
+        if blocked and sys.modules.get("pygments", 0) is None:
+            del sys.modules["pygments"]
+
+
 def _markdown(context: LinkContext | None = None) -> Markdown:
     """A converter ready for a new document: with the link checker of `context`, or plain."""
     global _plain_markdown, _linked_markdown
     if context is None:
         if _plain_markdown is None:
-            _plain_markdown = Markdown(extensions=list(MARKDOWN_EXTENSIONS), output_format="html")
+            _plain_markdown = Markdown(extensions=_extensions(), output_format="html")
         return _plain_markdown.reset()
     if _linked_markdown is None or _linked_markdown[0] is not context:
-        extensions: list = [*MARKDOWN_EXTENSIONS, LinkExtension(context)]
+        extensions: list = [*_extensions(), LinkExtension(context)]
         _linked_markdown = (context, Markdown(extensions=extensions, output_format="html"))
     return _linked_markdown[1].reset()
 
