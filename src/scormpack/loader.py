@@ -344,8 +344,8 @@ def _build_course(
 
     if reuse is not None:
         reuse.begin(root, text, audience_ids, stage_ids)
-    modules, unreadable = _read_modules(root, audience_ids, stage_ids, findings, reuse)
-    modules_complete = len(modules) == len(module_files(root))
+    modules, unreadable, file_count = _read_modules(root, audience_ids, stage_ids, findings, reuse)
+    modules_complete = len(modules) == file_count
     defaults_data = top.get("defaults", dict, default={})
     targets = ["scorm12"]
     if defaults_data is not None:
@@ -532,8 +532,9 @@ def module_files(root: Path) -> list[Path]:
 
 def _read_modules(
     root: Path, audience_ids: set[str] | None, stage_ids: set[str] | None, findings: Findings, reuse: ReadingCache | None = None
-) -> tuple[list[Module], set[str]]:
-    """Every module file, read on its own (one with errors is left out), and the ids of those left out.
+) -> tuple[list[Module], set[str], int]:
+    """Every module file, read on its own (one with errors is left out), the ids of those left out, and
+    how many module files there are.
 
     With `reuse`, a file unchanged since an earlier reading is taken from it (its findings too);
     one whose module id an earlier file of this reading has is read again, so the duplicate is reported.
@@ -561,7 +562,7 @@ def _read_modules(
     modules.sort(key=lambda module: (module.order, module.id))
     # The ids of files that failed to read: a bundle naming one is not also told the module is unknown.
     unreadable = set(seen) - {module.id for module in modules}
-    return modules, unreadable
+    return modules, unreadable, len(files)
 
 
 def _load_yaml(text: str) -> Any:

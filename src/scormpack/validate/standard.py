@@ -193,13 +193,13 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
             path = view.resource_path(resource, href)
             if path is None:
                 continue
-            where = where_of(resource)
             if path.startswith("../") or path == ".." or path.startswith("/"):
-                report.error(where, f"{kind} {href!r} points outside the package", "outside")
+                report.error(where_of(resource), f"{kind} {href!r} points outside the package", "outside")
                 continue
             referenced.add(path)
             if path in view.files:
                 continue
+            where = where_of(resource)  # only for an error: a manifest of 1,000 modules names 5,000 files
             if path.lower() in lower_files:
                 report.error(
                     where,
