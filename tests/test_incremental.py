@@ -361,3 +361,18 @@ def test_a_cached_module_unpickles_its_pages_and_quiz_when_asked_and_equals_the_
         assert cached.module is rendered.module
         if rendered.quiz is not None:
             assert cached.quiz.quiz is rendered.module.quiz
+
+
+def test_the_command_exits_without_tearing_python_down_yet_prints_everything_and_keeps_its_exit_code(example_course, tmp_path):
+    import subprocess
+    import sys
+
+    def scormpack(*arguments):
+        return subprocess.run([sys.executable, "-m", "scormpack", *map(str, arguments)], capture_output=True, text=True)
+
+    built = scormpack("build", example_course, "-o", tmp_path / "dist", "-t", "scorm12")
+    assert built.returncode == 0 and "built" in built.stdout + built.stderr
+    assert (tmp_path / "dist" / "SHA256SUMS").is_file() and not list((tmp_path / "dist").glob(".scormpack-staging-*"))
+    missing = scormpack("build", tmp_path / "nowhere", "-o", tmp_path / "other")
+    assert missing.returncode == 1 and "course directory not found" in missing.stderr
+    assert scormpack("build", example_course, "--bogus").returncode == 2
