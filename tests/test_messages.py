@@ -26,10 +26,10 @@ def _used_ids() -> set[str]:
         ids |= set(re.findall(r'\bt(?:\.html)?\("([\w.]+)"', path.read_text()))
     for path in [*SOURCE.glob("*.py"), *TARGETS_DIR.glob("*.py")]:
         ids |= set(re.findall(r'\bmessages\("([\w.]+)"', path.read_text()))
-    script = (STATIC_DIR / "scormpack.js").read_text()
-    # message("id", ...) and message(test ? "id" : "other id", ...)
-    for call in re.findall(r'\bmessage\(([^;]*?)(?:,\s*\{|\))', script):
-        ids |= {f"runtime.{name}" for name in re.findall(r'(?:^|[?:])\s*"(\w+)"', call)}
+    for script in (STATIC_DIR / "scormpack.js", STATIC_DIR / "web.js"):
+        # message("id", ...) and message(test ? "id" : "other id", ...)
+        for call in re.findall(r'\bmessage\(([^;]*?)(?:,\s*\{|\))', script.read_text()):
+            ids |= {f"runtime.{name}" for name in re.findall(r'(?:^|[?:])\s*"(\w+)"', call)}
     return ids
 
 
@@ -59,18 +59,20 @@ def test_writing_direction_comes_from_the_language_tag():
     assert messages_for("he").direction == "rtl"
 
 
-def test_the_runtime_gets_its_messages_from_the_page_not_from_its_own_code():
-    script = (STATIC_DIR / "scormpack.js").read_text()
+@pytest.mark.parametrize("script_name", ["scormpack.js", "web.js"])
+def test_the_runtime_gets_its_messages_from_the_page_not_from_its_own_code(script_name):
+    script = (STATIC_DIR / script_name).read_text()
     runtime = {key: text for key, text in messages_for("en").table.items() if key.startswith("runtime.")}
     assert runtime
     for text in runtime.values():
         for form in text.values() if isinstance(text, dict) else [text]:
             literal = form.split("{")[0].strip()
-            assert f'"{literal}' not in script, f"{literal!r} is hard-coded in scormpack.js"
+            assert f'"{literal}' not in script, f"{literal!r} is hard-coded in {script_name}"
 
 
-def test_css_lays_out_lines_with_logical_properties_only():
-    css = (STATIC_DIR / "scormpack.css").read_text()
+@pytest.mark.parametrize("sheet", ["scormpack.css", "web.css"])
+def test_css_lays_out_lines_with_logical_properties_only(sheet):
+    css = (STATIC_DIR / sheet).read_text()
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     physical = re.findall(r"(?<![\w-])((?:margin|padding|border)-(?:left|right)[\w-]*|left|right|float)\s*:", css)
     assert physical == []

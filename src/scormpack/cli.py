@@ -169,6 +169,7 @@ class BuildProgress:
     "(from translations/<language>.po), or all (every edition, over the bundles [editions] releases it for). "
     "Default: the course's language.",
 )
+@click.option("--print-answers", is_flag=True, help="The web edition's handout (print/index.html) shows the knowledge checks' answers ([course].print_answers).")
 def build(
     course_dir: Path,
     targets: tuple[str, ...],
@@ -182,6 +183,7 @@ def build(
     against: Path | None,
     accept_loss: tuple[str, ...],
     languages: tuple[str, ...],
+    print_answers: bool,
 ) -> None:
     """Build one package per bundle and target from COURSE_DIR (default: content).
 
@@ -206,6 +208,7 @@ def build(
             check_course=release.check_course if checks_release else None,
             check_packages=release.check_packages if checks_release else None,
             languages=list(languages),
+            course_options={"print_answers": True} if print_answers else None,
         )
     except ReleaseRefused as refused:
         progress.close()

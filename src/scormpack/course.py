@@ -171,6 +171,11 @@ class Course:
     source_language: str = ""
     # URL prefixes pages may load from ([course].allow_remote); anything else remote is an error.
     allow_remote: list[str] = field(default_factory=list)
+    # The web edition's print page shows the knowledge checks' answers ([course].print_answers, `build --print-answers`).
+    print_answers: bool = False
+    # Raster images over the size limit are scaled down and recompressed when packaged
+    # ([course].resize_images, `build --resize-images`); off, they are packaged as they are.
+    resize_images: bool = False
 
     def acceptance(self, code: str, path, line: int | None) -> str | None:
         """Why the author accepted this warning (its code, course-wide or on the question at path:line), or None."""

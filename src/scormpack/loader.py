@@ -40,7 +40,7 @@ COURSE_TOML_KEYS = {
     "course.toml": {"course", "defaults", "audiences", "stages", "bundles", "accept", "messages", "editions"},
     "[course]": {
         "id", "title", "description", "version", "language", "authors", "licence", "keywords", "sequencing",
-        "global_objectives", "translations", "allow_remote",
+        "global_objectives", "translations", "allow_remote", "print_answers", "resize_images",
     },
     "[defaults]": {"targets"},
     "[[audiences]]": {"id", "title", "description"},
@@ -382,6 +382,8 @@ def _build_course(
         message_overrides=_message_overrides(top, path, text),
         translations=_translations(meta, language),
         allow_remote=_allow_remote(meta),
+        print_answers=meta.get("print_answers", bool, default=False),
+        resize_images=meta.get("resize_images", bool, default=False),
     )
     if course.id and course.version:
         _check_package_name_length(course, path, meta)

@@ -19,6 +19,7 @@ never on the number of jobs or the order the work was done in.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -147,6 +148,7 @@ def run_pipeline(
     check_course: Callable[[Course], None] | None = None,
     check_packages: Callable[[Course, list[tuple[str, str, str, Path]]], dict | None] | None = None,
     languages: list[str] | tuple[str, ...] | str | None = None,
+    course_options: dict[str, bool] | None = None,
 ) -> PipelineResult:
     """`languages`: the editions to build (none: the course's own language; `all`: it and every translation,
     each over the bundles [editions] releases it for). `check_course` runs once the course is loaded;
@@ -159,7 +161,7 @@ def run_pipeline(
     progress = _Progress(on_package)
     # Nothing changed since the last build of the same request: its result stands, unread.
     # (Not for a release check, which looks at this build's course and packages.)
-    request = _request(course_dir, target_names, bundle_ids, shard, languages)
+    request = {**_request(course_dir, target_names, bundle_ids, shard, languages), "options": dict(sorted((course_options or {}).items()))}
     answerable = cache.enabled and check_course is None and check_packages is None
     sources = source_snapshot(Path(course_dir)) if answerable else {}  # taken before anything is read
     last = cache.last_build(request, sources, out_dir) if answerable else None
@@ -169,6 +171,8 @@ def run_pipeline(
     readings = cache.reading_cache()  # module files unchanged since the last build are not read again
     with collector_paused():
         course = load_course(Path(course_dir), readings)
+    if course_options:  # the command line's say over [course] keys (build --print-answers, ...)
+        course = dataclasses.replace(course, **course_options)
     select_bundles(course, bundle_ids)  # an unknown bundle id is a usage error before any translating
     # The source edition is the course itself; a translated one comes from translations/<language>.po.
     editions = {edition.language: edition for edition in make_editions(course, languages, bundle_ids)}

@@ -34,8 +34,12 @@ MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "attr_list", "def_
 PAGE_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*#*\s*$")
 
 # One file per module holding every page (a SCO must Initialize and Terminate once),
-# or one file per page (plain web content, as Common Cartridge imports it).
-LAYOUTS = ("sco", "paged")
+# one file per page (plain web content, as Common Cartridge imports it), or the
+# offline web edition's: a file per module as for a SCO, with links to the
+# contents page and the modules beside it, progress kept in the browser.
+LAYOUTS = ("sco", "paged", "web")
+# What the web edition adds to the runtime: its local store of progress, its navigation and print styles.
+WEB_FILES = ("web.js", "web.css")
 # The layout of what the runtime saves in cmi.suspend_data (static/scormpack.js, suspendData). Raise it
 # when that layout changes: the runtime then starts cleanly on state of the old layout, and
 # `scormpack diff` judges the update a reset.
@@ -181,7 +185,8 @@ class RenderedBundle:
     shared_files: dict[str, Path]  # package path -> source file (runtime and media)
     warnings: list[ScormpackError] = field(default_factory=list)
     introduction: bytes | None = None  # INTRODUCTION_FILE, in the paged layout
-    contents: bytes | None = None  # CONTENTS_FILE, in the paged layout
+    contents: bytes | None = None  # CONTENTS_FILE, in the paged and web layouts
+    handout: bytes | None = None  # PRINT_FILE, the whole bundle on one page to print (web layout)
     messages: Messages = field(default_factory=lambda: messages_for("en"))  # the course language's words
 
 
@@ -306,7 +311,8 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
         warnings.extend(module_warnings)
         modules.append(rendered)
     warnings.extend(check_module_anchors(modules))
-    shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in RUNTIME_FILES}
+    runtime_files = RUNTIME_FILES + (WEB_FILES if layout == "web" else ())
+    shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in runtime_files}
     for rendered in modules:
         shared.update(rendered.media)
     result = RenderedBundle(
@@ -316,6 +322,9 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
     if layout == "paged":
         result.introduction = render_introduction(result)
         result.contents = render_contents(result)
+    if layout == "web":
+        result.contents = render_web_contents(result)
+        result.handout = render_handout(result)
     return result
 
 
@@ -454,6 +463,11 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
     files: dict[str, bytes] = {}
     if layout == "sco":
         files[f"{module.id}/index.html"] = _render("sco.html", common, quiz=quiz)
+    elif layout == "web":
+        files[f"{module.id}/index.html"] = _render(
+            "web_module.html", common, quiz=quiz, store_json=_script_json(web_store(course, bundle, module)), web_page=True,
+            **_neighbours(bundle, module),
+        )
     else:
         # Pages that stand alone: the LMS (or, unzipped, the contents page) links them.
         page_count = len(pages)
@@ -467,6 +481,31 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
             )
     files.update(converted.generated)
     return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media))
+
+
+def web_store(course: Course, bundle: Bundle, module: Module | None = None) -> dict:
+    """Where the web edition keeps a learner's progress in the browser (localStorage), and what it needs to.
+
+    Keys are namespaced by course, bundle, language and version, so two
+    courses (or two versions of one) opened from the same disk never read each
+    other's progress: a new version starts clean, as a new LMS attempt would.
+    """
+    data: dict = {
+        "prefix": f"scormpack:{course.id}:{bundle.id}:{course.language}:{course.version}:",
+        "modules": [entry.id for entry in bundle.modules],
+    }
+    if module is not None:
+        data["module"] = module.id
+    return data
+
+
+def _neighbours(bundle: Bundle, module: Module) -> dict:
+    """The modules before and after this one in the bundle (the web edition links them)."""
+    index = [entry.id for entry in bundle.modules].index(module.id)
+    return {
+        "previous_module": bundle.modules[index - 1] if index > 0 else None,
+        "next_module": bundle.modules[index + 1] if index + 1 < len(bundle.modules) else None,
+    }
 
 
 def _render(template: str, common: dict, **extra) -> bytes:
@@ -594,9 +633,12 @@ def quiz_data(quiz: Quiz) -> dict:
     }
 
 
-# At the package root, beside the module folders (paged layout).
+# At the package root, beside the module folders (paged layout; the web edition has the last two).
 INTRODUCTION_FILE = "introduction.html"
 CONTENTS_FILE = "index.html"
+# In a folder of its own, one level down like the modules: the pages' HTML it holds
+# links the shared files and other modules as "../shared/...", "../<module>/...".
+PRINT_FILE = "print/index.html"
 
 
 def _module_entries(rendered: RenderedBundle) -> list[dict]:
@@ -618,7 +660,11 @@ def _module_entries(rendered: RenderedBundle) -> list[dict]:
     return entries
 
 
-def _bundle_page(rendered: RenderedBundle, template: str, title: str, **extra) -> bytes:
+def _bundle_page(
+    rendered: RenderedBundle, template: str, title: str, layout: str | None = None, shared: str = "shared/", **extra
+) -> bytes:
+    """A page about the whole bundle; `layout` is what its body tells the runtime ("paged": a page of links, no SCO),
+    `shared` the way from it to the shared folder."""
     course = rendered.course
     entries = _module_entries(rendered)
     common = {
@@ -626,8 +672,8 @@ def _bundle_page(rendered: RenderedBundle, template: str, title: str, **extra) -
         "course": course,
         "bundle": rendered.bundle,
         "module": {"title": title, "source_reference": ""},
-        "shared": "shared/",
-        "layout": rendered.layout,
+        "shared": shared,
+        "layout": layout or rendered.layout,
     }
     return _render(template, common, entries=entries, total_minutes=sum(entry["minutes"] for entry in entries), **extra)
 
@@ -660,3 +706,66 @@ def render_contents(rendered: RenderedBundle) -> bytes:
         rendered, "contents.html", rendered.bundle.title or rendered.course.title,
         introduction_href=INTRODUCTION_FILE, linked=True,
     )
+
+
+def _bundle_facts(rendered: RenderedBundle) -> dict:
+    """What the introduction and the web edition's front page say about the bundle."""
+    course, bundle = rendered.course, rendered.bundle
+    audiences = {audience.id: audience for audience in course.audiences}
+    stages = {stage.id: stage for stage in course.stages}
+    description = bundle.description or course.description
+    return {
+        "description_html": Markup(_markdown().convert(description)) if description else "",
+        "audience": audiences.get(bundle.audience or ""),
+        "stage": stages.get(bundle.stage or ""),
+    }
+
+
+def render_web_contents(rendered: RenderedBundle) -> bytes:
+    """The web edition's front door (index.html): the bundle, its modules linked with the learner's progress."""
+    course, bundle = rendered.course, rendered.bundle
+    return _bundle_page(
+        rendered, "web_contents.html", bundle.title or course.title, layout="paged", web_page=True,
+        linked=True, print_href=PRINT_FILE, store_json=_script_json(web_store(course, bundle)),
+        **_bundle_facts(rendered),
+    )
+
+
+def render_handout(rendered: RenderedBundle) -> bytes:
+    """The whole bundle on one page for printing (PRINT_FILE): every module's pages in order, its knowledge
+    check as questions to answer on paper, and, when the course asks for it, their answers."""
+    course = rendered.course
+    modules = [
+        {
+            "module": module.module,
+            "pages": module.pages,
+            "quiz": module.quiz,
+            "answers": {question.id: handout_answer(question, rendered.messages) for question in module.quiz.questions}
+            if module.quiz is not None and course.print_answers else {},
+        }
+        for module in rendered.modules
+    ]
+    return _bundle_page(
+        rendered, "web_print.html", rendered.bundle.title or course.title, layout="paged", shared="../shared/", web_page=True,
+        handout_modules=modules, contents_href=f"../{CONTENTS_FILE}", **_bundle_facts(rendered),
+    )
+
+
+def handout_answer(question: RenderedQuestion, messages: Messages) -> Markup:
+    """The answer to one question as the handout prints it (only with print_answers)."""
+    source = question.question
+    separator = messages("introduction.list_separator")
+    if question.kind in ("single", "multiple"):
+        chosen = [option.html for option in question.options if option.id in {o.id for o in source.correct_options}]
+        return Markup(separator).join(chosen)
+    if question.kind == "truefalse":
+        return Markup(messages("quiz.true") if source.answer_bool else messages("quiz.false"))
+    if question.kind == "fillin":
+        return Markup(separator).join(source.accepted)
+    if question.kind == "matching":
+        right = dict(question.right)  # letter -> text; left item i matches letter i
+        return Markup(separator).join(Markup("{} → {}").format(left, right[_letter(index)]) for index, (_, left) in enumerate(question.left))
+    if question.kind == "ordering":
+        by_letter = dict(question.items)
+        return Markup(separator).join(by_letter[_letter(index)] for index in range(len(question.items)))
+    return Markup("")

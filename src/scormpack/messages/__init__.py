@@ -31,6 +31,7 @@ REFERENCE_LANGUAGE = "en"
 PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")
 PLURAL_CATEGORIES = frozenset(PLURAL_ORDER)
 RUNTIME_PREFIX = "runtime."
+WEB_RUNTIME_PREFIX = "runtime.web_"  # the offline web edition's (static/web.js)
 
 # Babel gives a numbering system's separators but writes digits 0-9 whatever
 # the system; the digits of the systems our languages default to (Unicode
@@ -104,9 +105,14 @@ class Messages:
             table.update(overrides.get(candidate, {}))
         return dataclasses.replace(self, table=table) if table != self.table else self
 
-    def runtime_json(self) -> str:
-        """The runtime's messages (ids without the `runtime.` prefix) as JSON for a page's script block."""
-        runtime = {key[len(RUNTIME_PREFIX):]: text for key, text in self.table.items() if key.startswith(RUNTIME_PREFIX)}
+    def runtime_json(self, web: bool = False) -> str:
+        """The runtime's messages (ids without the `runtime.` prefix) as JSON for a page's script block;
+        those of web.js (`runtime.web_...`) only in the web edition's pages, `web`."""
+        runtime = {
+            key[len(RUNTIME_PREFIX):]: text
+            for key, text in self.table.items()
+            if key.startswith(RUNTIME_PREFIX) and (web or not key.startswith(WEB_RUNTIME_PREFIX))
+        }
         text = json.dumps(runtime, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         # Inside <script>: no "</script>" or "<!--" can appear.
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -679,8 +679,14 @@
       });
       this.quiz.onRetry = function () { self.save(true); };
     }
-    if (this.layout !== "sco") return; // paged pages: links navigate, no LMS
+    if (this.layout !== "sco" && this.layout !== "web") return; // paged pages: links navigate, no LMS
 
+    if (this.layout === "web") {
+      // The offline web edition: no LMS; web.js keeps the progress in the browser.
+      var local = window.ScormpackWeb ? window.ScormpackWeb.adapter() : null;
+      this.begin(local && local.initialize() ? local : null);
+      return;
+    }
     if (launchedByCmi5()) {
       connectCmi5(function (adapter) { self.begin(adapter); });
       return;
@@ -696,7 +702,7 @@
     this.adapter = adapter;
     if (adapter && adapter.lmsRules) this.applyLmsRules(adapter.lmsRules());
     var resume = this.adapter ? this.readLms() : {};
-    if (this.adapter) keepLinksOutOfTheFrame();
+    if (this.adapter && !this.adapter.local) keepLinksOutOfTheFrame();
 
     this.nav = byId("sp-nav");
     this.prevButton = byId("sp-previous");
@@ -810,7 +816,7 @@
   };
 
   Runtime.prototype.contentCount = function () {
-    return this.quiz && this.layout === "sco" ? this.pages.length - 1 : this.pages.length;
+    return this.quiz && this.layout !== "paged" ? this.pages.length - 1 : this.pages.length;
   };
 
   // When a page with media counts as seen, as its author chose (seen= on the media):

@@ -14,6 +14,7 @@ from .cmi5 import Cmi5Target
 from .cc import CC11, CC13, CommonCartridgeTarget
 from .scorm12 import Scorm12Target
 from .scorm2004 import Scorm2004Target, Scorm2004ThirdEditionTarget
+from .web import WebTarget
 
 
 def _table(*targets: Target) -> dict[str, Target]:
@@ -33,6 +34,7 @@ TARGETS: dict[str, Target] = _table(
     CommonCartridgeTarget(CC11),
     CommonCartridgeTarget(CC13),
     Cmi5Target(),
+    WebTarget(),
 )
 
 

@@ -21,7 +21,7 @@ MANIFEST_NAME = "imsmanifest.xml"
 class PackagePlan:
     """Everything a package holds, before it is written."""
 
-    manifest: etree._Element
+    manifest: etree._Element | None  # None: a format with no manifest (the web edition), led by its first page
     entries: dict[str, bytes | Path]  # zip path -> content or source file (manifest excluded)
     schema_set: str  # our schema set the manifest must satisfy
     extra_documents: dict[str, str] = field(default_factory=dict)  # zip path of an XML entry -> its schema set
@@ -29,6 +29,8 @@ class PackagePlan:
     manifest_name: str = MANIFEST_NAME  # the manifest's zip path: the package's first entry
 
     def all_entries(self) -> dict[str, bytes | Path]:
+        if self.manifest is None:
+            return dict(self.entries)
         return {self.manifest_name: manifest_bytes(self.manifest), **self.entries}
 
 

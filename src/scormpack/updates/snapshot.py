@@ -20,11 +20,12 @@ from lxml import etree
 from ..validate import LIMITS, Limits, PackageReadError, PackageView, Report, describe_standard, read_manifest, validate_package
 from ..validate.archive import PackageArchive, check_entries
 from ..validate.manifest import CC_STANDARDS, MANIFEST_NAME, NS
-from ..validate.safe_xml import UnsafeXMLError
+from ..validate.safe_xml import TooLargeError, UnsafeXMLError
 from ..validate.lms_profiles import resource_qti_items
 from ..validate.suspend_data import page_json
 from ..validate.standard import cc_resource_kind, scorm_type
 from ..validate.validator import UNREADABLE_ZIP
+from ..validate.web import FRONT_PAGE, is_web_edition
 
 IMSSS = NS["imsss"]
 CMI5_STRUCTURE = "cmi5.xml"  # a cmi5 package's course structure, at the zip root
@@ -70,6 +71,13 @@ class PackageSnapshot:
         return {identifier: item for identifier, item in self.items.items() if item.tracked}
 
 
+def _web_edition(members: PackageArchive) -> bool:
+    try:
+        return is_web_edition(members.read(FRONT_PAGE))
+    except (PackageReadError, TooLargeError):
+        return False
+
+
 def read_snapshot(path: Path, limits: Limits = LIMITS, validate: bool = False) -> PackageSnapshot:
     """The snapshot of one package file; `validate` also runs `scormpack validate`'s checks and keeps the errors."""
     path = Path(path)
@@ -91,10 +99,15 @@ def read_snapshot(path: Path, limits: Limits = LIMITS, validate: bool = False) -
             snapshot.problem = f"a cmi5 package ({CMI5_STRUCTURE}): its updates are not compared yet"
             snapshot.problem_code = "not-compared"
             return snapshot
+        members = PackageArchive(archive, limits)
+        if MANIFEST_NAME not in files and FRONT_PAGE in files and _web_edition(members):
+            # Its learners' progress is in their browsers, under a key that names the version.
+            snapshot.problem = "an offline web edition (no LMS, progress kept in the browser): its updates are not compared"
+            snapshot.problem_code = "not-compared"
+            return snapshot
         if MANIFEST_NAME not in files:
             snapshot.problem, snapshot.problem_code = f"no {MANIFEST_NAME} at the zip root", "manifest-missing"
             return snapshot
-        members = PackageArchive(archive, limits)
         try:
             manifest = read_manifest(members.read(MANIFEST_NAME), MANIFEST_NAME, limits)
         except (PackageReadError, UnsafeXMLError) as error:

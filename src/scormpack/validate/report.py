@@ -20,6 +20,7 @@ STANDARD_NAMES = {
     "cc12": "IMS Common Cartridge 1.2",
     "cc13": "IMS Common Cartridge 1.3",
     "cmi5": "cmi5 course structure",
+    "web": "an offline web edition (static site, no LMS)",
     "unknown": "an unknown standard",
 }
 # SCORM 2004 editions by the manifest's schemaversion (SCORM 2004 CAM, each edition).

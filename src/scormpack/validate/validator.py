@@ -16,6 +16,7 @@ from .report import Report
 from .safe_xml import TooLargeError, UnsafeXMLError, parse_xml
 from .standard import check_cc_resources, check_manifest, schema_findings
 from .suspend_data import check_suspend_data
+from .web import FRONT_PAGE, check_web_edition, is_web_edition
 
 
 # What zipfile raises on a central directory it cannot read: a damaged or forged one (bad
@@ -40,6 +41,10 @@ def validate_plan(
     suspend_estimates: MutableMapping[str, int | None] | None = None,
 ) -> Report:
     """Checks a package before it is written (used by the build); see check_suspend_data for suspend_estimates."""
+    if manifest is None:  # the web edition: no manifest, pages linking files
+        report = Report("(build)", "web")
+        check_web_edition(report, set(entries), lambda name: _entry_bytes(entries[name]))
+        return report
     if standard == "cmi5":
         report = Report("(build)", standard)
         cmi5.check_course_structure(report, manifest, set(entries))
@@ -87,6 +92,17 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
             if root is not None:
                 cmi5.check_course_structure(report, root, files)
             return report
+        if MANIFEST_NAME not in files and FRONT_PAGE in files and _web_front_page(members, FRONT_PAGE):
+            report.standard = "web"
+            report.note(
+                FRONT_PAGE,
+                "an offline web edition (a static site opened from index.html, with no LMS): "
+                "not a SCORM, Common Cartridge or cmi5 package, so no LMS imports it; its links and files were checked",
+                "web-edition",
+            )
+            members.check_members(report, keep=lambda name: name.endswith(".html"))
+            check_web_edition(report, files, members.read)
+            return report
         if not _manifest_found(report, files):
             return report
         try:
@@ -120,6 +136,13 @@ def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS
             # An LMS serves such a page as it is, so it is no error; but the checks above skipped it.
             report.note(page, f"not parsed ({why}): the checks that read pages skipped it", "too-large")
     return report
+
+
+def _web_front_page(members: PackageArchive, name: str) -> bool:
+    try:
+        return is_web_edition(members.read(name))
+    except (PackageReadError, TooLargeError):
+        return False
 
 
 def _read_xml(report: Report, members: PackageArchive, name: str, limits: Limits) -> etree._Element | None:
