@@ -243,3 +243,30 @@ def test_seen_rule_is_checked_and_carried(cli, example_course, tmp_path):
     add_to_page(example_course, "[Again](../media/radio-check.mp4){seen=watched}")
     result = cli("build", example_course, "-o", dist)
     assert result.exit_code == 1 and "seen='watched' must be one of moved-on, played" in result.output
+
+
+def test_changed_captions_rebuild_the_page_that_plays_them(cli, example_course, tmp_path):
+    """Captions, posters and transcripts are build inputs: a rebuild from the cache notices each change."""
+    add_clip(example_course, {"radio-check.en.srt": "1\n00:00:00,000 --> 00:00:02,000\nGate, this is patrol one.\n"})
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist)
+
+    def converted() -> str:
+        pages = package_pages(dist)
+        return next(text for name, text in pages.items() if name.endswith("captions/radio-check.en.vtt"))
+
+    def player() -> str:
+        pages = package_pages(dist)
+        return next(re.search(r"<video [^>]*>.*?</video>", text, re.DOTALL).group(0) for text in pages.values() if "<video" in text)
+
+    assert "patrol one" in converted()
+    (example_course / "media" / "radio-check.en.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nGate, this is patrol two.\n")
+    build(cli, example_course, dist)
+    assert "patrol two" in converted() and "patrol one" not in converted()
+
+    # Captions in another language, or a transcript, put beside the video later appear too.
+    (example_course / "media" / "radio-check.fr.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:00:02.000\nPorte, ici patrouille deux.\n")
+    (example_course / "media" / "radio-check.transcript.txt").write_text("Gate, this is patrol two.\n")
+    build(cli, example_course, dist)
+    assert 'srclang="fr"' in player()
+    assert "radio-check.transcript.txt" in "".join(package_pages(dist).values())

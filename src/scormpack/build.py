@@ -31,7 +31,7 @@ class BuiltPackage:
     plan: PackagePlan
     findings: list[Finding]  # validation's (errors stop the build, so warnings and notes)
     files: int  # entries in the zip
-    media: list[Path]  # course files the package holds as they are (their hashes key its reuse)
+    media: list[Path]  # course files the package holds as they are, and other render inputs (their hashes key its reuse)
     suspend_estimates: dict[str, int | None] = field(default_factory=dict)  # for the next build (EarlierBuild)
     media_files: list[dict] = field(default_factory=list)  # build-report.json's sizes of the course files it holds
 
@@ -80,7 +80,9 @@ def build_package(
     write_package(destination, entries, first=(plan.manifest_name,), previous=earlier.package, unchanged=unchanged)
     root = course.root.resolve()
     sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
-    media = sorted({source for source in sources if source.is_relative_to(root)})
+    # What else rendering read (a .srt converted, the folder captions are found in) keys the package's reuse too.
+    inputs = (Path(path).resolve() for module in rendered.modules for path in module.inputs)
+    media = sorted({source for source in (*sources, *inputs) if source.is_relative_to(root)})
     course_files = {name: Path(value) for name, value in entries.items() if isinstance(value, Path) and Path(value).resolve().is_relative_to(root)}
     media_files = [describe_media(name, source) for name, source in sorted(course_files.items())]
     return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files)

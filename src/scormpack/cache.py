@@ -33,7 +33,7 @@ import pickle
 import tempfile
 import zlib
 from dataclasses import fields
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -178,11 +178,16 @@ class FileHashes:
         self.used: dict[str, list] = {}
 
     def digest(self, path: Path) -> str:
+        """A file's sha256; for a folder (where a video's captions are found by name), that of its names."""
         key = os.path.abspath(path)  # not resolved: a thousand modules' paths resolved cost a rebuild 0.05 s
         stat = os.stat(key)
         entry = self.known.get(key)
         if entry is None or entry[0] != stat.st_size or entry[1] != stat.st_mtime_ns:
-            entry = [stat.st_size, stat.st_mtime_ns, sha256_file(Path(key))]
+            if os.path.isdir(key):
+                digest = hashlib.sha256("\n".join(sorted(os.listdir(key))).encode("utf-8")).hexdigest()
+            else:
+                digest = sha256_file(Path(key))
+            entry = [stat.st_size, stat.st_mtime_ns, digest]
             self.known[key] = entry
         self.used[key] = entry
         return entry[2]
@@ -198,6 +203,28 @@ class FileHashes:
         return True
 
 
+# Inputs up to this size are compared by content; larger ones (videos) by size and modification time.
+HASHED_INPUT_BYTES = 1 << 20
+
+
+def input_fingerprint(paths: Iterable[Path | str]) -> dict[str, object]:
+    """What a rendered module's inputs are now (RenderedModule.inputs): a file's content (its size and
+    modification time when large), a folder's names; None for one that is gone."""
+    result: dict[str, object] = {}
+    for path in paths:
+        name = str(path)
+        try:
+            if os.path.isdir(name):
+                result[name] = sorted(os.listdir(name))
+                continue
+            stat = os.stat(name)
+            small = stat.st_size <= HASHED_INPUT_BYTES
+            result[name] = sha256_file(Path(name)) if small else [stat.st_size, stat.st_mtime_ns]
+        except OSError:
+            result[name] = None
+    return result
+
+
 class ModuleCache:
     """Rendered modules of one bundle and layout, reused while their keys are unchanged (see render.RenderCache).
 
@@ -207,15 +234,23 @@ class ModuleCache:
     """
 
     def __init__(self, previous: dict[str, tuple], keys: dict[str, str]):
-        # module id -> (key, rendered module or None until unpickled, warnings as (message, path, line), pickle or None)
+        # module id -> (key, rendered module or None until unpickled, warnings as (message, path, line), pickle or None,
+        # input_fingerprint of its inputs when rendered)
         self.previous = previous
         self.keys = keys  # module id -> its key in this build
         self.current: dict[str, tuple] = {}  # what this build used or rendered: the next build's cache
+        self.checked: set[str] = set()  # modules whose inputs were found unchanged in this build
 
     def _entry(self, module: Module) -> tuple | None:
         entry = self.current.get(module.id) or self.previous.get(module.id)
         if entry is None or entry[0] != self.keys.get(module.id):
             return None
+        # The module's source is in its key; what rendering read besides (captions, a .srt, the
+        # folder its media's companions are found in) must be as it was too.
+        if module.id not in self.checked:
+            if input_fingerprint(entry[4]) != entry[4]:
+                return None
+            self.checked.add(module.id)
         return entry
 
     def has(self, module: Module) -> bool:
@@ -225,24 +260,25 @@ class ModuleCache:
         entry = self._entry(module)
         if entry is None:
             return None
-        key, rendered, warnings, pickled = entry
+        key, rendered, warnings, pickled, inputs = entry
         if rendered is None:
             try:
                 rendered = loads_rendered(pickled, module)
             except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, KeyError, IndexError):
                 return None  # an unreadable entry: the module is rendered again
-        self.current[module.id] = (key, rendered, warnings, pickled)
+        self.current[module.id] = (key, rendered, warnings, pickled, inputs)
         return rendered, [ScormpackError(message, path, line) for message, path, line in warnings]
 
     def store(self, module: Module, rendered: RenderedModule, warnings: list[ScormpackError]) -> None:
         if module.id in self.keys:
             kept = [(w.message, None if w.path is None else str(w.path), w.line) for w in warnings]
-            self.current[module.id] = (self.keys[module.id], rendered, kept, None)
+            self.current[module.id] = (self.keys[module.id], rendered, kept, None, input_fingerprint(rendered.inputs))
+            self.checked.add(module.id)
 
     def dumps(self) -> bytes:
         stored = {
-            module_id: (key, pickled if pickled is not None else dumps_rendered(rendered), warnings)
-            for module_id, (key, rendered, warnings, pickled) in self.current.items()
+            module_id: (key, pickled if pickled is not None else dumps_rendered(rendered), warnings, inputs)
+            for module_id, (key, rendered, warnings, pickled, inputs) in self.current.items()
         }
         return pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -276,7 +312,11 @@ def load_module_cache(path: Path) -> dict[str, tuple]:
     """The modules cached by an earlier build (ModuleCache entries); anything unreadable counts as an empty cache."""
     try:
         data = pickle.loads(path.read_bytes())
-        return {module_id: (key, None, warnings, pickled) for module_id, (key, pickled, warnings) in data.items() if isinstance(pickled, bytes)}
+        return {
+            module_id: (key, None, warnings, pickled, inputs)
+            for module_id, (key, pickled, warnings, inputs) in data.items()
+            if isinstance(pickled, bytes) and isinstance(inputs, dict)
+        }
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return {}
 

@@ -116,6 +116,20 @@ def run() -> None:
     os._exit(code)
 
 
+SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def _size_option(context: click.Context, parameter: click.Parameter, value: str | None) -> int | None:
+    """A size such as 50MB (decimal units), 2MiB (binary) or 1500000 (bytes), as bytes."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+    unit = match.group(2).upper() if match else ""
+    if match is None or unit not in SIZE_UNITS or float(match.group(1)) <= 0:
+        raise click.BadParameter(f"{value!r} is not a size like 50MB, 300KB or 2MiB")
+    return int(float(match.group(1)) * SIZE_UNITS[unit])
+
+
 def _shard_option(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
@@ -169,6 +183,7 @@ class BuildProgress:
     "(from translations/<language>.po), or all (every edition, over the bundles [editions] releases it for). "
     "Default: the course's language.",
 )
+@click.option("--max-package-size", "max_package_size", metavar="SIZE", callback=_size_option, help="Fail, writing nothing, when a package is larger (e.g. 50MB, 300KB, 2MiB; bytes when no unit).")
 @click.option("--print-answers", is_flag=True, help="The web edition's handout (print/index.html) shows the knowledge checks' answers ([course].print_answers).")
 def build(
     course_dir: Path,
@@ -183,6 +198,7 @@ def build(
     against: Path | None,
     accept_loss: tuple[str, ...],
     languages: tuple[str, ...],
+    max_package_size: int | None,
     print_answers: bool,
 ) -> None:
     """Build one package per bundle and target from COURSE_DIR (default: content).
@@ -209,6 +225,7 @@ def build(
             check_packages=release.check_packages if checks_release else None,
             languages=list(languages),
             course_options={"print_answers": True} if print_answers else None,
+            max_package_bytes=max_package_size,
         )
     except ReleaseRefused as refused:
         progress.close()

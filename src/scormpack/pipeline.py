@@ -35,7 +35,7 @@ from .errors import ScormpackError, count_words
 from .loader import load_course
 from .render import keep_compiled_templates
 from .targets import get_target
-from .reports import REPORT_NAME, SUMS_NAME, MatrixEntry, PackageRecord, merge_reports, write_proofs
+from .reports import REPORT_NAME, SUMS_NAME, MatrixEntry, PackageRecord, check_budget, merge_reports, write_proofs
 from .translation import Edition, make_editions
 from .workers import GroupOutcome, build_bundles
 
@@ -149,6 +149,7 @@ def run_pipeline(
     check_packages: Callable[[Course, list[tuple[str, str, str, Path]]], dict | None] | None = None,
     languages: list[str] | tuple[str, ...] | str | None = None,
     course_options: dict[str, bool] | None = None,
+    max_package_bytes: int | None = None,
 ) -> PipelineResult:
     """`languages`: the editions to build (none: the course's own language; `all`: it and every translation,
     each over the bundles [editions] releases it for). `check_course` runs once the course is loaded;
@@ -166,7 +167,9 @@ def run_pipeline(
     sources = source_snapshot(Path(course_dir)) if answerable else {}  # taken before anything is read
     last = cache.last_build(request, sources, out_dir) if answerable else None
     if last is not None:
-        return _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
+        result = _last_result(last, Path(course_dir), out_dir, shard, strict, progress)
+        check_budget(result.packages, max_package_bytes)
+        return result
 
     readings = cache.reading_cache()  # module files unchanged since the last build are not read again
     with collector_paused():
@@ -219,6 +222,7 @@ def run_pipeline(
         )
         if strict and result.warnings:
             raise StrictFailure(result.warnings)
+        check_budget(result.packages, max_package_bytes)  # build --max-package-size: a release gate
         if check_packages is not None:  # the release check, before anything is moved into place
             built = {record.file for outcome in outcomes for record in outcome.records}
             located = [(r.bundle, r.target, r.language, (Path(staging) if r.file in built else out_dir) / r.file) for r in result.packages]

@@ -119,6 +119,10 @@ class RenderedModule:
     element_ids: frozenset[str] = field(init=False)  # the ids the module's pages have
     module_links: tuple[tuple[str, str], ...] = field(init=False)  # (module id, anchor) of its links to other modules
 
+    # Every file and folder rendering read besides the module's source (media, captions, the folders
+    # companions are found in): the module cache renders it again when one of them changes.
+    inputs: tuple[Path, ...] = ()
+
     def __post_init__(self) -> None:
         self.element_ids = frozenset(rendered_ids(self.files))
         self.module_links = tuple(rendered_module_links(self.files))
@@ -395,6 +399,7 @@ class ConvertedModule:
     warnings: list[ScormpackError]
     module_links: int  # links to other modules of the bundle
     generated: dict[str, bytes] = field(default_factory=dict)  # module files made while converting (WebVTT from .srt)
+    inputs: tuple[Path, ...] = ()  # see RenderedModule.inputs
 
 
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
@@ -434,7 +439,8 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     quiz = _render_quiz(module.quiz, context) if module.quiz else None
     context.raise_errors()
     check_anchors(context, len(pages), quiz is not None)
-    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated))
+    inputs = tuple(sorted({*context.media.values(), *context.inputs}, key=str))
+    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated), inputs)
 
 
 def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
@@ -480,7 +486,7 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
                 quiz=quiz if index == page_count else None,
             )
     files.update(converted.generated)
-    return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media))
+    return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media), converted.inputs)
 
 
 def web_store(course: Course, bundle: Bundle, module: Module | None = None) -> dict:

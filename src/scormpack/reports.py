@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,8 @@ class PackageRecord:
     # Each course file the package holds as it is (images, media, documents): its package path and
     # bytes, and for images the format read from the content and the pixel size.
     media: list[dict] = field(default_factory=list)
+    # The package budget: the members taking most of its bytes (path, bytes unpacked, bytes in the zip), largest first.
+    largest: list[dict] = field(default_factory=list)
 
     @property
     def entry(self) -> MatrixEntry:
@@ -79,6 +82,48 @@ class PackageRecord:
     @classmethod
     def from_json(cls, data: dict) -> PackageRecord:
         return cls(**{"language": "", **{f.name: data[f.name] for f in fields(cls) if f.name in data}})
+
+
+LARGEST_LISTED = 5
+
+
+def largest_members(package: Path, count: int = LARGEST_LISTED) -> list[dict]:
+    """The `count` members taking most of the package's bytes (compressed, as the zip holds them), for the
+    budget in build-report.json; ties in path order."""
+    with zipfile.ZipFile(package) as archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+    members.sort(key=lambda info: (-info.compress_size, info.filename))
+    return [{"path": info.filename, "bytes": info.file_size, "compressed": info.compress_size} for info in members[:count]]
+
+
+def format_bytes(size: int) -> str:
+    """A size as --max-package-size takes it: decimal units (1 MB = 1,000,000 bytes)."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+class PackageTooLarge(ScormpackError):
+    """A package over the budget of build --max-package-size: nothing was written."""
+
+
+def check_budget(records: list[PackageRecord], limit: int | None) -> None:
+    """Raises, naming every package over `limit` bytes with its largest files, when there is one."""
+    if limit is None:
+        return
+    over = [record for record in records if record.bytes > limit]
+    if not over:
+        return
+    lines = [
+        f"{record.file} is {format_bytes(record.bytes)} ({record.bytes:,} bytes); its largest files: "
+        + ", ".join(f"{member['path']} ({format_bytes(member['compressed'])} in the zip)" for member in record.largest[:3])
+        for record in over
+    ]
+    raise PackageTooLarge(
+        f"--max-package-size {format_bytes(limit)}: {len(over)} of {len(records)} packages are over it, so nothing was written: "
+        + "; ".join(lines)
+    )
 
 
 def write_proofs(result: PipelineResult) -> None:

@@ -20,7 +20,7 @@ from .cache import (
 from .course import Bundle, Course, Module
 from .errors import Finding, Findings, ScormpackError
 from .render import RenderedBundle, render_bundle, render_modules
-from .reports import PackageRecord
+from .reports import PackageRecord, largest_members
 from .targets import TARGETS, Target
 
 
@@ -147,6 +147,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
                     warnings=built.warnings(course),
                     notes=built.notes(course),
                     media=built.media_files,
+                    largest=largest_members(destination),
                 )
             )
         outcome.media = sorted(media)
@@ -165,7 +166,9 @@ def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_ke
     return {
         name: content
         for module in rendered.modules
-        if earlier_keys.get(module.module.id) == keys.get(module.module.id)
+        # A module with render inputs beside its source (captions, a .srt) may have been rendered again
+        # under the same key: its files are compared with the package's members instead.
+        if not module.inputs and earlier_keys.get(module.module.id) == keys.get(module.module.id)
         for name, content in module.files.items()
     }
 

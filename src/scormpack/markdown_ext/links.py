@@ -44,6 +44,9 @@ class LinkContext:
     transcript_label: str = "Transcript"  # from the message table
     generated: dict[str, bytes] = field(default_factory=dict)  # package path -> bytes made while rendering (WebVTT from .srt)
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
+    # Files read and folders looked into while rendering, beyond the packaged media (a .srt converted,
+    # the folder where a video's captions, poster and transcript are found by name): render inputs.
+    inputs: set[Path] = field(default_factory=set)
     module_links: int = 0  # links to other modules of the bundle seen while rendering
     warnings: list[ScormpackError] = field(default_factory=list)
     errors: list[ScormpackError] = field(default_factory=list)  # every bad reference, raised together (raise_errors)

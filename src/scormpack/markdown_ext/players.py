@@ -182,6 +182,7 @@ class MediaPlayers(Treeprocessor):
                 self.context.errors.append(error)
                 return None
             return resolved[0] if resolved else None
+        self.context.inputs.add(source.parent)  # a companion added there later changes the page
         for suffix in suffixes:
             candidate = source.with_name(source.stem + infix + suffix)
             if candidate.is_file():
@@ -191,12 +192,14 @@ class MediaPlayers(Treeprocessor):
     def _tracks(self, source: Path, player, written: str, line: int) -> list:
         context = self.context
         found = []
+        context.inputs.add(source.parent)  # captions added there later change the page
         for candidate in sorted(source.parent.iterdir()):
             match = CAPTION_FILE.match(candidate.name)
             if not match or match.group("stem") != source.stem or not candidate.is_file():
                 continue
             language = match.group("language")
             text = candidate.read_text("utf-8", errors="replace")
+            context.inputs.add(candidate)
             if match.group("kind") == "srt":
                 src = f"captions/{source.stem}.{language}.vtt"
                 context.generated[f"{context.module_id}/{src}"] = srt_to_vtt(text).encode("utf-8")
