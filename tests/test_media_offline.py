@@ -270,3 +270,56 @@ def test_changed_captions_rebuild_the_page_that_plays_them(cli, example_course, 
     build(cli, example_course, dist)
     assert 'srclang="fr"' in player()
     assert "radio-check.transcript.txt" in "".join(package_pages(dist).values())
+
+
+def heavy_photo(path: Path) -> None:
+    """A 3000 x 2000 photo-like JPEG of about 2 MB, with camera metadata."""
+    from PIL import Image, ImageFilter
+
+    noise = Image.effect_noise((3000, 2000), 60).convert("RGB")
+    gradient = Image.linear_gradient("L").resize((3000, 2000)).convert("RGB")
+    photo = Image.blend(noise, gradient, 0.5).filter(ImageFilter.GaussianBlur(1))
+    exif = photo.getexif()
+    exif[0x010F] = "Camera maker"  # Make
+    exif[0x8825] = {2: (1.0, 2.0, 3.0)}  # GPS: where it was taken
+    photo.save(path, quality=95, exif=exif, comment=b"taken at the gate")
+
+
+def test_build_resize_images_scales_and_recompresses_heavy_rasters_deterministically(cli, example_course, tmp_path):
+    import json
+
+    from PIL import Image
+
+    heavy_photo(example_course / "images" / "gate.jpg")
+    svg_before = (example_course / "images" / "steps.svg").read_bytes()
+    add_to_page(example_course, "![The gate at dawn](../images/gate.jpg)")
+    plain = build(cli, example_course, tmp_path / "plain", "-t", "scorm12", "-t", "web")
+    assert "3000 px wide" in plain.output  # off by default: packaged as it is, with the warning
+
+    resized = build(cli, example_course, tmp_path / "one", "-t", "scorm12", "-t", "web", "--resize-images")
+    again = build(cli, example_course, tmp_path / "two", "-t", "scorm12", "-t", "web", "--resize-images", "--no-cache")
+    assert "3000 px wide" not in resized.output and "300 KB limit" not in resized.output
+    for package in sorted((tmp_path / "one").glob("*.zip")):
+        assert package.read_bytes() == (tmp_path / "two" / package.name).read_bytes(), package.name  # same bytes on rebuild
+        with zipfile.ZipFile(package) as archive:
+            names = archive.namelist()
+            if "shared/media/images/gate.jpg" not in names:
+                continue
+            data = archive.read("shared/media/images/gate.jpg")
+            assert archive.read("shared/media/images/steps.svg") == svg_before  # SVGs untouched
+    import io
+
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (1472, 981) and len(data) <= 300 * 1024
+    assert not image.getexif() and "comment" not in image.info  # metadata stripped
+    report = json.loads((tmp_path / "one" / "build-report.json").read_text())
+    listed = [item for record in report["packages"] for item in record["media"] if item["path"].endswith("images/gate.jpg")]
+    assert listed and all(item["width"] == 1472 and item["bytes"] == len(data) for item in listed)
+    assert all(item["resized_from"]["width"] == 3000 for item in listed)
+
+    # The course can ask for it too; lint then says nothing about the image either.
+    toml = example_course / "course.toml"
+    toml.write_text(toml.read_text().replace("[course]\n", "[course]\nresize_images = true\n", 1))
+    assert "3000 px wide" not in cli("lint", example_course).output
+    from_toml = build(cli, example_course, tmp_path / "three", "-t", "scorm12")
+    assert "3000 px wide" not in from_toml.output

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .course import Bundle, Course
 from .errors import ScormpackError, UsageError
-from .media import describe_media
+from .media import describe_media, describe_resized
 from .package import write_package
 from .render import RenderedBundle
 from .targets import TARGETS, PackagePlan, Target
@@ -84,7 +84,12 @@ def build_package(
     inputs = (Path(path).resolve() for module in rendered.modules for path in module.inputs)
     media = sorted({source for source in (*sources, *inputs) if source.is_relative_to(root)})
     course_files = {name: Path(value) for name, value in entries.items() if isinstance(value, Path) and Path(value).resolve().is_relative_to(root)}
-    media_files = [describe_media(name, source) for name, source in sorted(course_files.items())]
+    resized = {name: module.media[name] for module in rendered.modules for name in module.resized if isinstance(entries.get(name), bytes)}
+    media_files = sorted(
+        [describe_media(name, source) for name, source in course_files.items()]
+        + [describe_resized(name, entries[name], source) for name, source in resized.items()],
+        key=lambda described: described["path"],
+    )
     return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files)
 
 

@@ -184,6 +184,7 @@ class BuildProgress:
     "Default: the course's language.",
 )
 @click.option("--max-package-size", "max_package_size", metavar="SIZE", callback=_size_option, help="Fail, writing nothing, when a package is larger (e.g. 50MB, 300KB, 2MiB; bytes when no unit).")
+@click.option("--resize-images", is_flag=True, help="Scale raster images over the size limit down and recompress them, without metadata ([course].resize_images).")
 @click.option("--print-answers", is_flag=True, help="The web edition's handout (print/index.html) shows the knowledge checks' answers ([course].print_answers).")
 def build(
     course_dir: Path,
@@ -199,6 +200,7 @@ def build(
     accept_loss: tuple[str, ...],
     languages: tuple[str, ...],
     max_package_size: int | None,
+    resize_images: bool,
     print_answers: bool,
 ) -> None:
     """Build one package per bundle and target from COURSE_DIR (default: content).
@@ -224,7 +226,7 @@ def build(
             check_course=release.check_course if checks_release else None,
             check_packages=release.check_packages if checks_release else None,
             languages=list(languages),
-            course_options={"print_answers": True} if print_answers else None,
+            course_options={name: True for name, given in (("print_answers", print_answers), ("resize_images", resize_images)) if given},
             max_package_bytes=max_package_size,
         )
     except ReleaseRefused as refused:

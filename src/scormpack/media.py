@@ -7,6 +7,7 @@ reads only the header to tell the size); SVG is XML, read with lxml.
 """
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from dataclasses import dataclass
@@ -125,3 +126,79 @@ def describe_media(package_path: str, source: Path) -> dict:
             return described  # the page that shows it reported the error; a linked file is only a download
         described.update(format=info.format, width=info.width, height=info.height)
     return described
+
+
+# What `build --resize-images` re-encodes: formats Pillow writes everywhere, one frame each
+# (a GIF may be an animation, an AVIF needs an encoder Pillow may lack: both stay as they are).
+RESIZABLE_FORMATS = {"PNG", "JPEG", "WEBP"}
+JPEG_QUALITIES = (85, 75, 65, 55)  # tried in turn until the image is within the byte limit
+WEBP_QUALITIES = (80, 70, 60, 50)
+
+
+def fit_image(path: Path, max_bytes: int = MAX_IMAGE_BYTES, max_width: int = MAX_IMAGE_WIDTH) -> bytes | None:
+    """The image scaled to at most max_width and recompressed towards max_bytes, in its own format,
+    without its metadata (EXIF, comments, text chunks: a photo's camera and place stay out of the
+    package; the orientation EXIF gave is applied first). None when it is within the limits
+    already, is not a format this re-encodes, or re-encoding would not make it smaller.
+
+    The same file and Pillow give the same bytes: nothing written depends on time or chance.
+    """
+    info = probe_image(path)
+    if info.format not in RESIZABLE_FORMATS or not image_warnings(info, max_bytes, max_width):
+        return None
+    from PIL import Image, ImageOps  # here, as in probe_image: only a course with heavy rasters loads Pillow
+    with Image.open(path) as opened:
+        if getattr(opened, "n_frames", 1) > 1:
+            return None  # an animated PNG or WebP: scaling frames one by one is not ours to do
+        image = ImageOps.exif_transpose(opened)
+        image.load()
+    # Pillow writes some of what it read (a JPEG comment, EXIF) back on save: keep only what the pixels need.
+    image.info = {key: value for key, value in image.info.items() if key == "transparency"}
+    if image.width > max_width:
+        height = max(1, round(image.height * max_width / image.width))
+        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    data = _encode(image, info.format, max_bytes)
+    return data if len(data) < info.size else None
+
+
+def _encode(image, image_format: str, max_bytes: int) -> bytes:
+    """The image (a Pillow image) saved in its format: JPEG and WebP at the first quality within max_bytes."""
+    from PIL import Image
+
+    def save(picture, **options) -> bytes:
+        buffer = io.BytesIO()
+        picture.save(buffer, format=image_format, **options)
+        return buffer.getvalue()
+
+    if image_format == "JPEG":
+        picture = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+        for quality in JPEG_QUALITIES:
+            data = save(picture, quality=quality, optimize=True)
+            if len(data) <= max_bytes:
+                break
+        return data
+    if image_format == "WEBP":
+        for quality in WEBP_QUALITIES:
+            data = save(image, quality=quality, method=6)
+            if len(data) <= max_bytes:
+                break
+        return data
+    # PNG: lossless first; over the limit, 256 colours (a diagram loses nothing it shows).
+    data = save(image, optimize=True)
+    if len(data) > max_bytes and image.mode not in ("P", "1"):
+        quantized = image.convert("RGBA").quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        data = min(data, save(quantized, optimize=True), key=len)
+    return data
+
+
+def describe_resized(package_path: str, data: bytes, source: Path) -> dict:
+    """An image the build re-encoded (fit_image), as build-report.json lists it: what is packaged, and from what."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        found, (width, height) = image.format, image.size
+    original = describe_media(package_path, source)
+    return {
+        "path": package_path, "bytes": len(data), "format": found, "width": width, "height": height,
+        "resized_from": {key: original[key] for key in ("bytes", "width", "height") if key in original},
+    }

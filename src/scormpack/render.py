@@ -122,6 +122,8 @@ class RenderedModule:
     # Every file and folder rendering read besides the module's source (media, captions, the folders
     # companions are found in): the module cache renders it again when one of them changes.
     inputs: tuple[Path, ...] = ()
+    # Media packaged re-encoded, not as their source file (build --resize-images): package path -> bytes.
+    resized: dict[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.element_ids = frozenset(rendered_ids(self.files))
@@ -186,7 +188,7 @@ class RenderedBundle:
     bundle: Bundle
     layout: str
     modules: list[RenderedModule]
-    shared_files: dict[str, Path]  # package path -> source file (runtime and media)
+    shared_files: dict[str, Path | bytes]  # package path -> source file (runtime and media), or an image re-encoded
     warnings: list[ScormpackError] = field(default_factory=list)
     introduction: bytes | None = None  # INTRODUCTION_FILE, in the paged layout
     contents: bytes | None = None  # CONTENTS_FILE, in the paged and web layouts
@@ -316,9 +318,11 @@ def render_bundle(course: Course, bundle: Bundle, layout: str, cache: RenderCach
         modules.append(rendered)
     warnings.extend(check_module_anchors(modules))
     runtime_files = RUNTIME_FILES + (WEB_FILES if layout == "web" else ())
-    shared: dict[str, Path] = {f"shared/{name}": STATIC_DIR / name for name in runtime_files}
+    shared: dict[str, Path | bytes] = {f"shared/{name}": STATIC_DIR / name for name in runtime_files}
     for rendered in modules:
         shared.update(rendered.media)
+    for rendered in modules:
+        shared.update(rendered.resized)
     result = RenderedBundle(
         course, bundle, layout, modules, dict(sorted(shared.items())), warnings,
         messages=messages_for(course.language, course.message_overrides),
@@ -400,6 +404,7 @@ class ConvertedModule:
     module_links: int  # links to other modules of the bundle
     generated: dict[str, bytes] = field(default_factory=dict)  # module files made while converting (WebVTT from .srt)
     inputs: tuple[Path, ...] = ()  # see RenderedModule.inputs
+    resized: dict[str, bytes] = field(default_factory=dict)  # see RenderedModule.resized
 
 
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
@@ -425,6 +430,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
         language=course.language,
         module_id=module.id,
         transcript_label=messages("media.transcript"),
+        resize_images=course.resize_images,
     )
     pages = []
     page_sources = split_pages(kept, module.body_line, module.title)
@@ -440,7 +446,10 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     context.raise_errors()
     check_anchors(context, len(pages), quiz is not None)
     inputs = tuple(sorted({*context.media.values(), *context.inputs}, key=str))
-    return ConvertedModule(pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated), inputs)
+    return ConvertedModule(
+        pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated), inputs,
+        dict(context.resized),
+    )
 
 
 def _lay_out_module(course, bundle, module: Module, layout: str, converted: ConvertedModule) -> RenderedModule:
@@ -486,7 +495,9 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
                 quiz=quiz if index == page_count else None,
             )
     files.update(converted.generated)
-    return RenderedModule(module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media), converted.inputs)
+    return RenderedModule(
+        module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media), converted.inputs, dict(converted.resized)
+    )
 
 
 def web_store(course: Course, bundle: Bundle, module: Module | None = None) -> dict:

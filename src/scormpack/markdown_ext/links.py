@@ -17,7 +17,7 @@ from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
 from ..errors import WARNING, Finding, ScormpackError
-from ..media import NotAnImage, image_warnings, probe_image
+from ..media import MAX_IMAGE_BYTES, NotAnImage, fit_image, image_warnings, probe_image
 from .checks import HeadingIds, PageChecks, heading_slug
 from .players import MediaPlayers
 from .remote import RemoteReferences
@@ -47,6 +47,8 @@ class LinkContext:
     # Files read and folders looked into while rendering, beyond the packaged media (a .srt converted,
     # the folder where a video's captions, poster and transcript are found by name): render inputs.
     inputs: set[Path] = field(default_factory=set)
+    resize_images: bool = False  # [course].resize_images / build --resize-images: heavy raster images are re-encoded
+    resized: dict[str, bytes] = field(default_factory=dict)  # package path -> the image re-encoded (fit_image)
     module_links: int = 0  # links to other modules of the bundle seen while rendering
     warnings: list[ScormpackError] = field(default_factory=list)
     errors: list[ScormpackError] = field(default_factory=list)  # every bad reference, raised together (raise_errors)
@@ -192,6 +194,12 @@ class LinkTreeprocessor(Treeprocessor):
             context.errors.append(ScormpackError(f"image {reference!r}: {problem}", context.module_path, line))
             return False
         heavy = image_warnings(info)
+        if heavy and context.resize_images:
+            fitted = fit_image(target)
+            if fitted is not None:
+                package_path = posixpath.join(MEDIA_FOLDER, target.relative_to(context.course_root.resolve()).as_posix())
+                context.resized[package_path] = fitted
+                heavy = [f"{len(fitted) // 1024} KB after resizing, over the {MAX_IMAGE_BYTES // 1024} KB limit"] if len(fitted) > MAX_IMAGE_BYTES else []
         if heavy:
             context.warnings.append(
                 ScormpackError(
