@@ -107,3 +107,31 @@ def test_stage_passages_follow_the_bundle_stage(course):
     before = page_text(course, "un-personnel-pre-deployment", "humanitarian-action")
     assert "In your mission:" in induction
     assert "In your mission:" not in before
+
+
+def test_the_bundled_course_builds_a_web_edition_per_bundle_offline_and_light(course, tmp_path):
+    """Issue 19's end state: every bundle has a web edition, nothing remote, every image within the
+    limit, and the one captioned clip (with its transcript) inside the package budget."""
+    import json
+
+    from conftest import Cli, build
+
+    clip = BUNDLED_COURSE / "media" / "peacebuilding-stages.webm"
+    assert clip.stat().st_size < 300 * 1024
+    assert (clip.with_name("peacebuilding-stages.en.vtt")).read_text().startswith("WEBVTT")
+    assert (clip.with_name("peacebuilding-stages.transcript.txt")).is_file()
+    showing = [module.id for module in course.modules if "../media/peacebuilding-stages.webm" in module.body]
+    assert showing == ["peacebuilding-system"]
+
+    out = tmp_path / "dist"  # a remote reference would be an error: the build passing is the check
+    result = build(Cli(), BUNDLED_COURSE, out, "-t", "web", "--strict", "--max-package-size", "1MB")
+    assert "warning" not in result.output
+    report = json.loads((out / "build-report.json").read_text())
+    assert sorted(package["bundle"] for package in report["packages"]) == sorted(bundle.id for bundle in course.bundles)
+    for package in report["packages"]:
+        assert package["validation"] == "valid" and not package["warnings"]
+        for media in package["media"]:
+            if media.get("format") not in (None, "SVG"):
+                assert media["bytes"] <= 300 * 1024 and media["width"] <= 1472, media
+    with_clip = [p for p in report["packages"] if any(m["path"].endswith("peacebuilding-stages.webm") for m in p["media"])]
+    assert with_clip and all(any(m["path"].endswith(".en.vtt") for m in p["media"]) for p in with_clip)
