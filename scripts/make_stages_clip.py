@@ -20,6 +20,7 @@ committed, and this script is how it was made and how to make it again.
 from __future__ import annotations
 
 import base64
+import struct
 import sys
 from pathlib import Path
 
@@ -121,6 +122,54 @@ ANIMATION = """async ({width, height, duration, bitrate}) => {
 }"""
 
 
+# WebM (EBML) element ids: MediaRecorder writes no Duration, so players show a clip of unknown
+# length (a seek bar that jumps); with_duration() adds one to the segment's Info.
+SEGMENT, INFO, TIMECODE_SCALE, DURATION = 0x18538067, 0x1549A966, 0x2AD7B1, 0x4489
+
+
+def _vint(data: bytes, at: int, keep_marker: bool = False) -> tuple[int, int]:
+    """An EBML variable-length integer at `at`: (value, its length); ids keep their length marker."""
+    first, length, mask = data[at], 1, 0x80
+    while not first & mask:
+        mask >>= 1
+        length += 1
+    value = first if keep_marker else first & (mask - 1)
+    for offset in range(1, length):
+        value = (value << 8) | data[at + offset]
+    return value, length
+
+
+def with_duration(webm: bytes, milliseconds: float) -> bytes:
+    """The recording with its Duration written into the segment's Info (in TimecodeScale units, 1 ms here)."""
+    at = 0
+    while at < len(webm):
+        element, id_length = _vint(webm, at, keep_marker=True)
+        size, size_length = _vint(webm, at + id_length)
+        body = at + id_length + size_length
+        if element == SEGMENT:
+            at = body  # step inside: its size is "unknown" (a live recording), so it needs no change
+            continue
+        if element == INFO:
+            children, scale, child = webm[body:body + size], 1_000_000, 0
+            while child < len(children):
+                child_id, child_id_length = _vint(children, child, keep_marker=True)
+                child_size, child_size_length = _vint(children, child + child_id_length)
+                if child_id == DURATION:
+                    return webm  # already there
+                if child_id == TIMECODE_SCALE:
+                    start = child + child_id_length + child_size_length
+                    scale = int.from_bytes(children[start:start + child_size], "big")
+                child += child_id_length + child_size_length + child_size
+            duration = bytes([0x44, 0x89, 0x88]) + struct.pack(">d", milliseconds * 1_000_000 / scale)
+            new_size = size + len(duration)
+            if new_size >= (1 << (7 * size_length)) - 1:
+                raise ValueError("the Info element's size field is too short for its Duration")
+            size_field = (new_size | (1 << (7 * size_length))).to_bytes(size_length, "big")
+            return webm[:at + id_length] + size_field + children + duration + webm[body + size:]
+        at = body + size
+    raise ValueError("no Info element in the recording")
+
+
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with chromium(viewport={"width": WIDTH + 40, "height": HEIGHT + 40}) as context:
@@ -129,7 +178,7 @@ def main(out_dir: Path) -> None:
         made = page.evaluate(
             ANIMATION, {"width": WIDTH, "height": HEIGHT, "duration": DURATION_MS, "bitrate": BITS_PER_SECOND}
         )
-    video, poster = base64.b64decode(made["video"]), base64.b64decode(made["poster"])
+    video, poster = with_duration(base64.b64decode(made["video"]), DURATION_MS), base64.b64decode(made["poster"])
     (out_dir / "peacebuilding-stages.webm").write_bytes(video)
     (out_dir / "peacebuilding-stages.poster.png").write_bytes(poster)
     print(f"peacebuilding-stages.webm: {len(video):,} bytes; poster: {len(poster):,} bytes")
