@@ -186,6 +186,7 @@
 
   function showProgress() {
     var known = false;
+    if (!storage()) return; // nothing is remembered in this browser: say nothing rather than "not started"
     Array.prototype.forEach.call(doc.querySelectorAll("[data-sp-status]"), function (node) {
       var record = readRecord(node.getAttribute("data-sp-status"));
       if (record) known = true;
