@@ -83,7 +83,9 @@ def collect_files(folder: Path) -> dict[str, Path]:
 def check_folder(spec: WrapSpec, files: dict[str, Path]) -> list[str]:
     """Problems that stop the wrap (raised) and the ones worth a warning (returned)."""
     folder = spec.folder
-    manifest = next((target.manifest_name for target in TARGETS.values() if target.manifest_name in files), None)
+    manifest = next(
+        (target.manifest_name for target in TARGETS.values() if target.has_manifest and target.manifest_name in files), None
+    )
     if manifest is not None:
         raise ScormpackError(
             f"already holds an {manifest}: it is a package, not a folder to wrap (zip it, or check it "

@@ -57,6 +57,7 @@ class Target:
     name: str = ""  # the name in `--target`, `[defaults] targets` and package file names
     description: str = ""
     manifest_name: str = MANIFEST_NAME
+    has_manifest: bool = True  # False: the package is led by a page, manifest_name (the web edition's index.html)
     suffix: str = ".zip"  # the package file's extension
     schema_set: str = ""  # schemas.SCHEMA_SETS entry its manifest must satisfy
     standard: str = ""  # the standard `scormpack validate` detects in its packages

@@ -31,6 +31,7 @@ class WebTarget(Target):
     name = "web"
     description = "offline web edition (a static site: no server, no LMS)"
     manifest_name = CONTENTS_FILE  # no manifest: the front page comes first
+    has_manifest = False
     schema_set = ""  # nothing to check against a schema: validate/web.py checks the links
     standard = WEB_STANDARD
     layout = "web"
