@@ -216,7 +216,10 @@ class PreviewPlayer:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("response", lambda response: self.problems.append(f"HTTP {response.status}: {response.url}")
                 if response.status >= 400 else None)
-        page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url} {request.failure}"))
+        # A player stops fetching its video once it has the metadata it asked for (preload="metadata"):
+        # that cancelled request is the browser's own doing, not a failure.
+        page.on("requestfailed", lambda request: None if request.resource_type == "media" and request.failure == "net::ERR_ABORTED"
+                else self.problems.append(f"failed: {request.url} {request.failure}"))
         page.goto(self.preview.url)
         self.standard = page.evaluate("preview.standard")
         self.el = EL[self.standard]

@@ -119,8 +119,9 @@ class RenderedModule:
     element_ids: frozenset[str] = field(init=False)  # the ids the module's pages have
     module_links: tuple[tuple[str, str], ...] = field(init=False)  # (module id, anchor) of its links to other modules
 
-    # Every file and folder rendering read besides the module's source (media, captions, the folders
-    # companions are found in): the module cache renders it again when one of them changes.
+    # The files and folders rendering read besides the module's source whose change changes the
+    # pages (captions, a .srt converted, the folders companions are found in, an image resized):
+    # the module cache renders it again when one of them changes.
     inputs: tuple[Path, ...] = ()
     # Media packaged re-encoded, not as their source file (build --resize-images): package path -> bytes.
     resized: dict[str, bytes] = field(default_factory=dict)
@@ -445,7 +446,9 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     quiz = _render_quiz(module.quiz, context) if module.quiz else None
     context.raise_errors()
     check_anchors(context, len(pages), quiz is not None)
-    inputs = tuple(sorted({*context.media.values(), *context.inputs}, key=str))
+    # Media packaged as they are need no new render when they change (the package is rebuilt from
+    # them); what rendering itself read does (context.inputs).
+    inputs = tuple(sorted(context.inputs, key=str))
     return ConvertedModule(
         pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated), inputs,
         dict(context.resized),

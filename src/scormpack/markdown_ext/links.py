@@ -196,6 +196,7 @@ class LinkTreeprocessor(Treeprocessor):
         heavy = image_warnings(info)
         if heavy and context.resize_images:
             fitted = fit_image(target)
+            context.inputs.add(target)  # the packaged bytes are made from it: a change renders again
             if fitted is not None:
                 package_path = posixpath.join(MEDIA_FOLDER, target.relative_to(context.course_root.resolve()).as_posix())
                 context.resized[package_path] = fitted
