@@ -104,6 +104,8 @@ def catalogue_entries(language: str) -> list[tuple[int, str, str]]:
 COURSE_TERMS = ("The course's key terms",)
 # A cited work keeps its own title, in its own language.
 CITATION = re.compile(r"<cite>.*?</cite>", re.S)
+# A link's target is a file name (peacebuilding-stages.webm), not text.
+LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
 
 
 def term_breaches(entries: list[tuple[int, str, str]], language: str, where: str) -> tuple[int, list[str]]:
@@ -114,7 +116,7 @@ def term_breaches(entries: list[tuple[int, str, str]], language: str, where: str
     patterns = [re.compile("|".join(rf"\b{re.escape(form)}\b" for form in row["en"])) for row in rows]
     checked, wrong = 0, []
     for line, english, translated in entries:
-        english, text = normalize(CITATION.sub(" ", english)), normalize(CITATION.sub(" ", translated))
+        english, text = (normalize(LINK_TARGET.sub("]", CITATION.sub(" ", part))) for part in (english, translated))
         spans = [(index, match.span()) for index, pattern in enumerate(patterns) for match in pattern.finditer(english)]
         found = {
             index
