@@ -68,7 +68,8 @@ def test_every_text_a_learner_reads_is_one_unit_named_by_ids_with_its_line(cours
         assert by_text[text] == "first-minutes/text", text
     assert by_text["Three steps: danger, response, call"] == "first-minutes/alt"
     assert not any("](../images/steps.svg)" in text for text in by_text)  # a picture alone: only its alt text
-    # The knowledge check: prompts, options and feedback by question and option id; no answer keys.
+    # The knowledge check: prompts, options and feedback by question and option id; no answer keys (a fill-in
+    # question's accepted answers are a unit when they hold letters: see below).
     assert by_text["What do you do first when someone collapses?"] == "first-minutes/quiz/first-step/prompt"
     assert re.fullmatch(r"first-minutes/quiz/first-step/option/\w+", by_text["Move the person"])
     assert re.fullmatch(r"first-minutes/quiz/first-step/feedback/\w+", by_text["Moving someone can make injuries worse."])
@@ -302,3 +303,145 @@ def test_a_wrong_edition_is_a_course_toml_error(cli, course, tmp_path, editions,
     result = cli("build", course, "-o", tmp_path / "dist")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"course.toml:{line}: error: {message}" in result.output
+
+
+# ------------------------------------------------------- fill-in answers per edition
+
+RECOVERY = "recovery position | Recovery"  # the accepted answers as the catalogue shows them
+RECOVERY_FR = "position latérale de sécurité | PLS | position de sécurité"
+ANSWER_CONTEXT = "first-minutes/quiz/recovery/answer"
+
+
+@pytest.fixture
+def fill_in_course(course: Path) -> Path:
+    """The example course with a fill-in question whose answer is a word a French learner writes otherwise."""
+    edit(course / MODULE, "answer: 112\n", "answer: 112\n\n? fillin id=recovery\n"
+         "In which position do you put someone who breathes but does not respond?\n\n"
+         "answer: recovery position | Recovery\n")
+    return course
+
+
+def translate_recovery(course: Path, answers: str | None) -> None:
+    """Every unit translated; the fill-in answer as given (None: left untranslated)."""
+    translate_all(course, "fr")
+    catalog = po_of(course, "fr")
+    catalog.get(RECOVERY, ANSWER_CONTEXT).string = answers or ""
+    save_po(course, "fr", catalog)
+
+
+def accepted_in(package: Path, question_id: str = "recovery") -> list[str]:
+    """The answers the runtime accepts, from the page of a SCORM, cmi5 or web package."""
+    return next(q["accepted"] for q in quiz_data(package) if q.get("id") == question_id)
+
+
+def test_a_fill_in_question_s_accepted_answers_are_a_unit_with_a_note_for_the_translator(cli, fill_in_course):
+    units = {unit.context: unit for unit in extract_units(load_course(fill_in_course))}
+    answer = units[ANSWER_CONTEXT]
+    assert answer.text == RECOVERY  # written as in `answer:`, separated by |
+    assert "separated by |" in answer.note and "Letter case does not count" in answer.note
+    assert not any(context.endswith("/answer") and "112" in unit.text for context, unit in units.items())  # no letters: no unit
+    cli("translate", "update", fill_in_course, "--language", "fr")
+    text = (fill_in_course / "translations" / "fr.po").read_text()
+    assert re.search(r'#\. Accepted answers of a fill-in question.*\n(#\..*\n)*#: .*\nmsgctxt "%s"\nmsgid "%s"' % (ANSWER_CONTEXT, RECOVERY), text)
+
+    # A case-sensitive question says so to the translator.
+    edit(fill_in_course / MODULE, "? fillin id=recovery", "? fillin id=recovery case=sensitive")
+    units = {unit.context: unit for unit in extract_units(load_course(fill_in_course))}
+    assert "Letter case counts" in units[ANSWER_CONTEXT].note
+
+
+def test_a_translated_edition_scores_its_own_fill_in_answers_in_every_target(cli, fill_in_course, tmp_path):
+    """The French edition accepts the catalogue's answers, and only those: the English ones count there only if
+    the catalogue lists them. Every target that scores a fill-in carries them."""
+    cli("translate", "update", fill_in_course, "--language", "fr")
+    translate_recovery(fill_in_course, RECOVERY_FR)
+    dist = tmp_path / "dist"
+    result = build(cli, fill_in_course, dist, "--all-targets", "--bundle", "staff-induction", "-l", "en", "-l", "fr")
+    assert ANSWER_CONTEXT not in result.output
+    french = ["position latérale de sécurité", "PLS", "position de sécurité"]
+    for target in ("scorm12", "scorm2004", "scorm2004-3rd", "cmi5", "web"):
+        (fr_package,) = dist.glob(f"*-staff-induction-fr-{target}.zip")
+        (en_package,) = dist.glob(f"*-staff-induction-en-{target}.zip")
+        assert accepted_in(fr_package) == french, target
+        assert accepted_in(en_package) == ["recovery position", "Recovery"], target
+        assert accepted_in(fr_package, "q4") == ["112"]  # no letters: the same in every edition
+    for target in ("cc11", "cc13"):
+        (fr_package,) = dist.glob(f"*-staff-induction-fr-{target}.imscc")
+        with zipfile.ZipFile(fr_package) as archive:
+            (qti,) = [name for name in archive.namelist() if name.startswith("first-minutes/") and name.endswith(".xml")]
+            assessment = archive.read(qti).decode("utf-8")
+        assert re.findall(r'<varequal respident="\w+" case="No">([^<]+)</varequal>', assessment) == ["112", *french], target
+
+
+@pytest.mark.parametrize("target", ["scorm12", "web"])
+def test_the_runtime_of_a_translated_edition_takes_its_answer_and_not_the_english_one(cli, fill_in_course, tmp_path, target):
+    from browser import chromium
+    from test_e2e import chosen_answer, fill_in
+
+    cli("translate", "update", fill_in_course, "--language", "fr")
+    translate_recovery(fill_in_course, RECOVERY_FR)
+    build(cli, fill_in_course, tmp_path / "dist", "-t", target, "--bundle", "staff-induction", "--language", "fr")
+    (package,) = (tmp_path / "dist").glob(f"*-staff-induction-fr-{target}.zip")
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(tmp_path / "site")
+    questions = load_course(fill_in_course).bundle("staff-induction").modules[0].quiz.questions
+
+    def attempt(typed: str) -> tuple[list[str], float]:
+        """The verdict on the fill-in and the score, every other question answered right, in a fresh browser
+        (the web edition keeps a result in the browser's storage)."""
+        with chromium() as context:
+            page = context.new_page()
+            page.goto((tmp_path / "site" / "first-minutes" / "index.html").as_uri())
+            page.wait_for_function("() => window.scormpack && window.scormpack.pageCount > 0")
+            page.evaluate("scormpack.go(scormpack.pageCount - 1)")
+            for question in questions:
+                fill_in(page, question, typed if question.id == "recovery" else chosen_answer(question, True))
+            page.click("#sp-quiz-submit")
+            page.wait_for_function("() => scormpack.quiz.score !== null")
+            verdict = page.evaluate("document.getElementById('sp-q-recovery-text').closest('fieldset').className")
+            return verdict.split(), page.evaluate("scormpack.quiz.score")
+
+    verdict, score = attempt("recovery position")  # the English answer: not accepted in the French edition
+    assert "sp-is-wrong" in verdict and score < 100
+    verdict, score = attempt("pls")  # a French answer, in another case
+    assert "sp-is-correct" in verdict and score == 100
+    verdict, score = attempt("Position latérale de sécurité")
+    assert "sp-is-correct" in verdict and score == 100
+
+
+def test_an_untranslated_fill_in_answer_falls_back_to_the_source_answers_and_warns(cli, fill_in_course, tmp_path):
+    cli("translate", "update", fill_in_course, "--language", "fr")
+    translate_recovery(fill_in_course, None)
+    po = fill_in_course / "translations" / "fr.po"
+    line = catalog_line(po, RECOVERY)
+    dist = tmp_path / "dist"
+    result = build(cli, fill_in_course, dist, "--bundle", "staff-induction", "--language", "fr")
+    assert f"translations/fr.po:{line}: warning: fr: untranslated ({ANSWER_CONTEXT})" in result.output
+    assert accepted_in(next(dist.glob("*-staff-induction-fr-scorm12.zip"))) == ["recovery position", "Recovery"]
+    status = cli("translate", "status", fill_in_course, "--language", "fr", "--format", "json")
+    assert status.exit_code == 1 and json.loads(status.output)["languages"]["fr"]["untranslated"] == 1
+    strict = cli("build", fill_in_course, "-o", tmp_path / "strict", "--bundle", "staff-induction", "--language", "fr", "--strict")
+    assert strict.exit_code == 1 and "Traceback" not in strict.output
+
+    # A changed source answer makes the translation fuzzy: the source's answers again, until it is reviewed.
+    translate_recovery(fill_in_course, RECOVERY_FR)
+    edit(fill_in_course / MODULE, "answer: recovery position | Recovery", "answer: recovery position | recovery | side position")
+    cli("translate", "update", fill_in_course, "--language", "fr")
+    result = build(cli, fill_in_course, dist, "--bundle", "staff-induction", "--language", "fr")
+    assert f"warning: fr: fuzzy, the source changed ({ANSWER_CONTEXT})" in result.output
+    assert accepted_in(next(dist.glob("*-staff-induction-fr-scorm12.zip"))) == ["recovery position", "recovery", "side position"]
+
+
+@pytest.mark.parametrize("answers, problem", [
+    (" | ", "needs at least one accepted answer"),
+    ("PLS | " + "x" * 251, "an accepted answer is longer than 250 characters"),
+])
+def test_a_catalogue_fill_in_answer_that_is_no_answer_is_a_catalogue_line_error(cli, fill_in_course, tmp_path, answers, problem):
+    cli("translate", "update", fill_in_course, "--language", "fr")
+    translate_recovery(fill_in_course, answers)
+    line = catalog_line(fill_in_course / "translations" / "fr.po", RECOVERY)
+    out = tmp_path / "dist"
+    result = cli("build", fill_in_course, "-o", out, "--bundle", "staff-induction", "--language", "fr")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"translations/fr.po:{line}: error: fr: the accepted answers ({ANSWER_CONTEXT}) {problem}" in result.output
+    assert not out.exists() or not list(out.glob("*.zip"))

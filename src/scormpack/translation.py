@@ -5,8 +5,12 @@ Markdown. Every piece of text a learner reads that the course holds is one
 unit: the course, audience, stage and bundle titles and descriptions; each
 module's title, objectives, source and link titles; each heading, paragraph,
 list item, table cell and image text alternative of its body; each question's
-prompt, options, matching and ordering items and feedback. Answer keys
-(which option is right, accepted fill-in answers) are not units.
+prompt, options, matching and ordering items and feedback, and a fill-in
+question's accepted answers: the learner types them in the edition's
+language, so each edition has its own (`joint` in English, `conjoint |
+conjointe` in French), checked like the source's `answer:` line. The other
+answer keys (which option is right, the pairs, the order) are ids and are
+not units.
 
 A unit's msgctxt says where it belongs, by ids, never by position
 ("why-coherence/text", "why-coherence/quiz/deficit/option/b", "@bundle/x/title"),
@@ -32,6 +36,7 @@ from .course import Course, Module
 from .errors import ScormpackError
 from .image_variants import localize_images
 from .loader import COURSE_FILE, read_text
+from .markdown_ext.quiz import accepted_problem, join_accepted, split_accepted
 
 CATALOGUE_DIR = "translations"
 TEMPLATE_FILE = "template.pot"
@@ -58,6 +63,7 @@ class Unit:
     path: Path
     line: int
     module: str | None = None
+    note: str = ""  # for the translator, beside the unit in the catalogue
 
 
 def _normalize(text: str) -> str:
@@ -70,6 +76,14 @@ def _line_of(text: str, value: str, default: int = 1) -> int:
     needle = value.strip().splitlines()[0][:40] if value.strip() else ""
     position = text.find(needle) if needle else -1
     return text.count("\n", 0, position) + 1 if position >= 0 else default
+
+
+def answer_note(case_sensitive: bool) -> str:
+    """What a translator reads beside a fill-in question's accepted answers (an extracted comment, "#.")."""
+    case = ("Letter case counts (case=sensitive)." if case_sensitive else "Letter case does not count.")
+    return ("Accepted answers of a fill-in question, separated by |: every form a learner of this language may "
+            f"type for it (gender, plural, with and without accents). {case} The source's answers count in this "
+            "edition only if they are listed here too.")
 
 
 @dataclass
@@ -151,9 +165,9 @@ def _module_units(module: Module) -> list[Unit]:
             where = f"{at}/quiz/{question.id}"
             line = question.source.line or module.body_line
 
-            def add(kind: str, text: str) -> None:
+            def add(kind: str, text: str, note: str = "") -> None:
                 if text and LETTER.search(text):
-                    units.append(Unit(f"{where}/{kind}", _normalize(text), module.path, line, at))
+                    units.append(Unit(f"{where}/{kind}", _normalize(text), module.path, line, at, note))
 
             add("prompt", question.prompt)
             for option in question.options:
@@ -166,6 +180,8 @@ def _module_units(module: Module) -> list[Unit]:
                 add("item", item)
             add("correct", question.feedback_correct)
             add("wrong", question.feedback_wrong)
+            if question.kind == "fillin":
+                add("answer", join_accepted(question.accepted), answer_note(question.case_sensitive))
     return units
 
 
@@ -198,7 +214,7 @@ def template_catalog(course: Course) -> Catalog:
         if (unit.text, unit.context) in catalog:
             catalog[unit.text, unit.context].locations.append(location)  # type: ignore[index]
         else:
-            catalog.add(unit.text, context=unit.context, locations=[location])
+            catalog.add(unit.text, context=unit.context, locations=[location], auto_comments=[unit.note] if unit.note else [])
     return catalog
 
 
@@ -413,8 +429,9 @@ def edition_bundles(course: Course, language: str) -> list[str]:
 
 
 def translate_course(course: Course, language: str, bundle_ids: list[str] | None = None) -> tuple[Course, list[ScormpackError]]:
-    """The course in `language`, from its catalogue: the same ids, answers and scoring, the translated text,
-    and each image's `<name>.<language>.<ext>` variant where there is one (image_variants.py).
+    """The course in `language`, from its catalogue: the same ids, answer keys and scoring, the translated
+    text and fill-in answers, and each image's `<name>.<language>.<ext>` variant where there is one
+    (image_variants.py).
 
     A unit the catalogue leaves untranslated or marks fuzzy keeps its source
     text, with a warning naming the catalogue entry's path:line (or the
@@ -459,6 +476,21 @@ def translate_course(course: Course, language: str, bundle_ids: list[str] | None
             return message.string
         return text
 
+    def translated_answers(context: str, accepted: list[str]) -> list[str]:
+        """A fill-in question's accepted answers in this edition: the catalogue's, or (untranslated, fuzzy:
+        warned like any unit) the source's."""
+        source = join_accepted(accepted)
+        text = translated(context, source)
+        if text == source:
+            return accepted
+        answers = split_accepted(text)
+        problem = accepted_problem(answers)
+        if problem:
+            message = catalog.get(_normalize(source), context)
+            raise ScormpackError(f"{language}: the accepted answers ({context}) {problem}; separate them with '|'",
+                                 path, message.lineno if message is not None else 0)
+        return answers
+
     at = COURSE_CONTEXT
     edition.title = translated(f"{at}course/title", edition.title)
     if edition.description:
@@ -469,14 +501,14 @@ def translate_course(course: Course, language: str, bundle_ids: list[str] | None
             if entry.description:
                 entry.description = translated(f"{at}{kind}/{entry.id}/description", entry.description)
     for module in edition.modules:  # the bundles hold these same Module objects (deepcopy keeps them shared)
-        _translate_module(module, translated)
+        _translate_module(module, translated, translated_answers)
         image_warnings = localize_images(module, language)
         if module.id in shown_modules:
             warnings += image_warnings
     return edition, warnings
 
 
-def _translate_module(module: Module, translated) -> None:
+def _translate_module(module: Module, translated, translated_answers) -> None:
     at = module.id
     module.title = translated(f"{at}/title", module.title)
     module.objectives = [translated(f"{at}/objective", text) for text in module.objectives]
@@ -501,6 +533,8 @@ def _translate_module(module: Module, translated) -> None:
                 question.feedback_correct = translated(f"{where}/correct", question.feedback_correct)
             if question.feedback_wrong:
                 question.feedback_wrong = translated(f"{where}/wrong", question.feedback_wrong)
+            if question.kind == "fillin":
+                question.accepted = translated_answers(f"{where}/answer", question.accepted)
 
 
 def _translate_body(module: Module, translated) -> str:

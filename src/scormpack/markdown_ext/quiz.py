@@ -180,14 +180,35 @@ def _apply_answer_setting(question: Question, key: str, value: str, path: Path, 
             raise ScormpackError(f"a truefalse answer is true or false, got {value!r}", path, where)
         question.answer_bool = value.lower() == "true"
     elif question.kind == "fillin":
-        accepted = [answer.strip() for answer in value.split("|") if answer.strip()]
-        if not accepted:
-            raise ScormpackError("answer: needs at least one accepted answer", path, where)
-        if any(len(answer) > 250 for answer in accepted):
-            raise ScormpackError("an accepted answer is longer than 250 characters", path, where)
+        accepted = split_accepted(value)
+        problem = accepted_problem(accepted)
+        if problem:
+            raise ScormpackError(f"answer: {problem}", path, where)
         question.accepted = accepted
     else:
         raise ScormpackError(f"'answer:' does not apply to {question.kind} questions", path, where)
+
+
+ANSWER_SEPARATOR = "|"
+ANSWER_LIMIT = 250  # characters: SCORM 2004 keeps 250 of a fill-in pattern
+
+
+def split_accepted(value: str) -> list[str]:
+    """A fill-in question's accepted answers, written `a | b | c` (in `answer:` and in a catalogue)."""
+    return [answer.strip() for answer in value.split(ANSWER_SEPARATOR) if answer.strip()]
+
+
+def join_accepted(accepted: list[str]) -> str:
+    return f" {ANSWER_SEPARATOR} ".join(accepted)
+
+
+def accepted_problem(accepted: list[str]) -> str | None:
+    """What is wrong with a list of accepted answers, or None."""
+    if not accepted:
+        return "needs at least one accepted answer"
+    if any(len(answer) > ANSWER_LIMIT for answer in accepted):
+        return f"an accepted answer is longer than {ANSWER_LIMIT} characters"
+    return None
 
 
 def _check_answers(question: Question, path: Path, line_no: int) -> None:
