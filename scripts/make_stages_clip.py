@@ -33,7 +33,8 @@ WIDTH, HEIGHT = 760, 320
 DURATION_MS = 12000
 BITS_PER_SECOND = 120_000  # flat colours: about 180 KB for the 12 seconds, within the course's budget
 
-# The drawing: the scene times here are the caption times in peacebuilding-stages.en.vtt.
+# The drawing. Its scenes start at 0, 2, 4.4, 6.8 and 9.5 s; the captions (peacebuilding-stages.<lang>.vtt)
+# and the transcript follow them, except that the transition's caption runs on to 7 s, for reading time.
 ANIMATION = """async ({width, height, duration, bitrate}) => {
   const canvas = document.createElement("canvas");
   canvas.width = width; canvas.height = height;

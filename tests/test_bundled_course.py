@@ -1,6 +1,8 @@
 """The bundled course, read by the real loader: coverage of the brief and what each bundle holds."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import BUNDLED_COURSE
@@ -135,3 +137,38 @@ def test_the_bundled_course_builds_a_web_edition_per_bundle_offline_and_light(co
                 assert media["bytes"] <= 300 * 1024 and media["width"] <= 1472, media
     with_clip = [p for p in report["packages"] if any(m["path"].endswith("peacebuilding-stages.webm") for m in p["media"])]
     assert with_clip and all(any(m["path"].endswith(".en.vtt") for m in p["media"]) for p in with_clip)
+
+
+CLIP_SECONDS = 12.0
+CUE = re.compile(r"^(\d\d):(\d\d)\.(\d\d\d) --> (\d\d):(\d\d)\.(\d\d\d)\n(.+?)(?:\n\n|\n?$)", re.M | re.S)
+
+
+def caption_cues(language: str) -> list[tuple[float, float, str]]:
+    """(start, end, text) of each cue of the clip's captions in that language."""
+    text = (BUNDLED_COURSE / "media" / f"peacebuilding-stages.{language}.vtt").read_text(encoding="utf-8")
+    assert text.startswith("WEBVTT\n")
+    return [(int(m[1]) * 60 + int(m[2]) + int(m[3]) / 1000, int(m[4]) * 60 + int(m[5]) + int(m[6]) / 1000, " ".join(m[7].split()))
+            for m in CUE.finditer(text)]
+
+
+def test_the_clip_s_captions_read_comfortably_in_every_language_and_agree_with_the_transcript(course):
+    """Each cue stays on screen at least 1.5 s and asks at most about 20 characters a second; the four languages
+    share one timing, end to end over the 12-second clip, and the transcript gives the same times and the
+    English cues."""
+    timings = {}
+    for language in [course.language, *course.translations]:
+        cues = caption_cues(language)
+        assert len(cues) == 5, language
+        for start, end, text in cues:
+            assert end - start >= 1.5, (language, text)
+            assert len(text) / (end - start) <= 20.5, (language, text, round(len(text) / (end - start), 1))
+        timings[language] = [(start, end) for start, end, _ in cues]
+        assert timings[language][0][0] == 0 and timings[language][-1][1] == CLIP_SECONDS, language
+        assert all(a[1] == b[0] for a, b in zip(timings[language], timings[language][1:])), language
+    assert len({tuple(timing) for timing in timings.values()}) == 1, timings
+
+    transcript = (BUNDLED_COURSE / "media" / "peacebuilding-stages.transcript.txt").read_text(encoding="utf-8")
+    sections = [(float(m[1]), float(m[2])) for m in re.finditer(r"^([\d.]+) to ([\d.]+) seconds\.", transcript, re.M)]
+    assert sections == timings["en"]
+    captions = [" ".join(m[1].split()) for m in re.finditer(r"^Caption: (.+?)(?:\n\n|\n?$)", transcript, re.M | re.S)]
+    assert captions == [text for _, _, text in caption_cues("en")]
