@@ -376,3 +376,48 @@ def test_the_command_exits_without_tearing_python_down_yet_prints_everything_and
     missing = scormpack("build", tmp_path / "nowhere", "-o", tmp_path / "other")
     assert missing.returncode == 1 and "course directory not found" in missing.stderr
     assert scormpack("build", example_course, "--bogus").returncode == 2
+
+
+def test_an_edit_rebuild_writes_only_the_changed_modules_beside_the_module_cache_and_gives_the_clean_bytes(tmp_path):
+    import pickle
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from make_course import make_course
+    finally:
+        sys.path.pop(0)
+    course = make_course(tmp_path / "course", 24)
+    dist = tmp_path / "dist"
+    run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+    full = dist / ".scormpack-cache" / "modules" / "complete--sco.pickle"
+    changes = full.with_name("complete--sco.changes.pickle")
+    written = full.read_bytes()
+
+    def entries(path: Path) -> dict:
+        return pickle.loads(path.read_bytes())
+
+    def edit(name: str, round: int) -> None:
+        module = course / "modules" / name
+        module.write_text(module.read_text().replace("\n\n", f"\n\nA sentence added ({round}).\n\n", 1))
+
+    assert len(entries(full)) == 24 and entries(changes) == {}
+    # One module of 24 edited, then another: the full file stays, the changes file holds both.
+    for round, name in enumerate(["m0005.md", "m0017.md"]):
+        edit(name, round)
+        rebuilt = run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+        assert rebuilt.stats.modules_rendered == 1
+        assert full.read_bytes() == written
+        assert digests(dist) == clean_sums(course, tmp_path, ["scorm12"])
+    assert sorted(entries(changes)) == ["m0005", "m0017"]
+    # Read back, the changed entries win over the full file's: nothing is rendered again.
+    for package_file in dist.glob("*.zip"):
+        package_file.unlink()  # the package built again, from the module cache
+    again = run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+    assert (again.stats.modules_rendered, again.stats.modules_reused) == (0, 24)
+    # A quarter of the modules edited: the full file is written again, the changes file emptied.
+    for round, name in enumerate(["m0001.md", "m0002.md", "m0003.md", "m0004.md", "m0006.md", "m0007.md"], start=2):
+        edit(name, round)
+    run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+    assert full.read_bytes() != written and len(entries(full)) == 24 and entries(changes) == {}
+    assert digests(dist) == clean_sums(course, tmp_path, ["scorm12"])

@@ -32,7 +32,7 @@ import os
 import pickle
 import tempfile
 import zlib
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -65,6 +65,10 @@ PACKAGES_INDEX = "packages.json"
 SUSPEND_ESTIMATES = "suspend-estimates.json"
 LAST_BUILD = "last-build.json"
 MODULES_FOLDER = "modules"
+# A module cache's changes file (StoredModules) is written instead of its full file while the entries
+# changed since the full file are at most one in CHANGES_SHARE of those a build uses.
+CHANGES_SUFFIX = ".changes.pickle"
+CHANGES_SHARE = 8
 TEMPLATES_FOLDER = "templates"  # the templates compiled (render.keep_compiled_templates)
 
 
@@ -233,13 +237,22 @@ class ModuleCache:
     one-module edit, one module is pickled, not the whole bundle.
     """
 
-    def __init__(self, previous: dict[str, tuple], keys: dict[str, str]):
+    def __init__(self, previous: dict[str, tuple], keys: dict[str, str], in_full_file: frozenset[str] = frozenset()):
         # module id -> (key, rendered module or None until unpickled, warnings as (message, path, line), pickle or None,
         # input_fingerprint of its inputs when rendered)
         self.previous = previous
         self.keys = keys  # module id -> its key in this build
         self.current: dict[str, tuple] = {}  # what this build used or rendered: the next build's cache
         self.checked: set[str] = set()  # modules whose inputs were found unchanged in this build
+        # The modules whose entry in `previous` is the one the cache's full file holds (StoredModules):
+        # those this build uses as they are need not be written again (dumps_changes).
+        self.in_full_file = in_full_file
+        self.as_in_full_file: set[str] = set()
+
+    def add_rendered(self, entries: dict[str, tuple]) -> None:
+        """Modules rendered ahead for this build (workers.RenderTask), in the module cache format."""
+        self.previous.update(entries)
+        self.in_full_file = self.in_full_file.difference(entries)
 
     def _entry(self, module: Module) -> tuple | None:
         entry = self.current.get(module.id) or self.previous.get(module.id)
@@ -266,6 +279,8 @@ class ModuleCache:
                 rendered = loads_rendered(pickled, module)
             except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, KeyError, IndexError):
                 return None  # an unreadable entry: the module is rendered again
+        if module.id not in self.current and module.id in self.in_full_file:
+            self.as_in_full_file.add(module.id)
         self.current[module.id] = (key, rendered, warnings, pickled, inputs)
         return rendered, [ScormpackError(message, path, line) for message, path, line in warnings]
 
@@ -274,13 +289,28 @@ class ModuleCache:
             kept = [(w.message, None if w.path is None else str(w.path), w.line) for w in warnings]
             self.current[module.id] = (self.keys[module.id], rendered, kept, None, input_fingerprint(rendered.inputs))
             self.checked.add(module.id)
+            self.as_in_full_file.discard(module.id)
 
-    def dumps(self) -> bytes:
+    def dumps(self, module_ids: Iterable[str] | None = None) -> bytes:
+        """The entries this build used or rendered (those of module_ids only, when given), in the module cache format."""
+        current = self.current if module_ids is None else {module_id: self.current[module_id] for module_id in module_ids}
         stored = {
             module_id: (key, pickled if pickled is not None else dumps_rendered(rendered), warnings, inputs)
-            for module_id, (key, rendered, warnings, pickled, inputs) in self.current.items()
+            for module_id, (key, rendered, warnings, pickled, inputs) in current.items()
         }
         return pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def dumps_changes(self) -> tuple[bytes | None, bytes]:
+        """What to write for the next build: (full file, changes file), see StoredModules.
+
+        When most of the entries this build used are the full file's, only the others are written
+        (the changes file; the full file stays): after a one-module edit of a 1,000-module bundle,
+        one module rather than 20 MB. Otherwise the full file is written again, with no changes.
+        """
+        changed = [module_id for module_id in self.current if module_id not in self.as_in_full_file]
+        if self.as_in_full_file and len(changed) * CHANGES_SHARE <= len(self.current):
+            return None, self.dumps(changed)
+        return self.dumps(), self.dumps(())
 
 
 def dumps_rendered(rendered: RenderedModule) -> bytes:
@@ -308,10 +338,34 @@ def edition_scope(course: Course) -> str:
     return course.language if course.source_language else ""
 
 
+def changes_file(path: Path) -> Path:
+    """Where the entries changed since a module cache's full file was written are kept (StoredModules)."""
+    return path.with_name(path.name.removesuffix(".pickle") + CHANGES_SUFFIX)
+
+
+@dataclass
+class StoredModules:
+    """A bundle's module cache on disk: a full file, and beside it the entries changed since it was
+    written (ModuleCache.dumps_changes), which take precedence over the full file's."""
+
+    entries: dict[str, tuple]  # module id -> ModuleCache entry
+    in_full_file: frozenset[str]  # the modules whose entry is the full file's
+
+    @classmethod
+    def read(cls, path: Path | None) -> StoredModules:
+        if path is None:
+            return cls({}, frozenset())
+        full = load_module_cache(path)
+        changes = load_module_cache(changes_file(path)) if full else {}
+        entries = {**full, **changes}
+        return cls(entries, frozenset(full).difference(changes))
+
+
 def load_module_cache(path: Path) -> dict[str, tuple]:
     """The modules cached by an earlier build (ModuleCache entries); anything unreadable counts as an empty cache."""
     try:
-        data = pickle.loads(path.read_bytes())
+        with open(path, "rb") as handle:  # streamed: a 20 MB cache is not held twice in memory
+            data = pickle.load(handle)
         return {
             module_id: (key, None, warnings, pickled, inputs)
             for module_id, (key, pickled, warnings, inputs) in data.items()

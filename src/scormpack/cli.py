@@ -20,9 +20,8 @@ from .targets import PREVIEWABLE, TARGETS
 from .lint import fails as lint_fails
 from .lint import lint_course
 from .validate import LMS_NAMES
-from .updates import LMS_RULES, diff_folders, diff_packages, diffs_json, format_diffs, overall
 from .updates.ledger import check_ledger, ledger_path, read_ledger, record, unaccepted, write_ledger
-from .updates.release import ReleaseCheck, ReleaseRefused
+from .updates.verdicts import LMS_RULES
 from .validate import format_report, reports_json, validate_package
 
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
@@ -210,8 +209,11 @@ def build(
     sources.
     """
     progress = BuildProgress(show_language=bool(languages))
-    release = ReleaseCheck(course_dir, against, set(accept_loss))
-    checks_release = against is not None or ledger_path(course_dir).is_file()
+    release = None
+    if against is not None or ledger_path(course_dir).is_file():
+        from .updates.release import ReleaseCheck  # here: the diffing a release check needs is slow to import
+
+        release = ReleaseCheck(course_dir, against, set(accept_loss))
     try:
         result = run_pipeline(
             course_dir,
@@ -223,15 +225,12 @@ def build(
             shard=shard,
             use_cache=not no_cache,
             on_package=progress,
-            check_course=release.check_course if checks_release else None,
-            check_packages=release.check_packages if checks_release else None,
+            check_course=release.check_course if release else None,
+            check_packages=release.check_packages if release else None,
             languages=list(languages),
             course_options={name: True for name, given in (("print_answers", print_answers), ("resize_images", resize_images)) if given},
             max_package_bytes=max_package_size,
         )
-    except ReleaseRefused as refused:
-        progress.close()
-        fail(refused)
     except StrictFailure as failure:
         progress.close()
         for warning in failure.warnings:
@@ -244,7 +243,7 @@ def build(
         fail(error)
     progress.close()
     echo_build_warnings(result)
-    for finding in release.findings():
+    for finding in release.findings() if release else []:
         click.echo(f"release: {finding}", err=True)
     by_language = bool(languages) or len(result.languages) > 1
     rows = [
@@ -374,6 +373,8 @@ def diff(old: Path, new: Path, lms_rules: tuple[str, ...], output_format: str) -
     data-loss. Exit 0 when every package is safe, 1 otherwise, 2 on a
     usage error.
     """
+    from .updates import diff_folders, diff_packages, diffs_json, format_diffs, overall
+
     rules = tuple(lms_rules) or LMS_RULES
     if old.is_dir() != new.is_dir():
         raise click.UsageError("OLD and NEW must both be package files or both be build output folders")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import CACHE_DIR_NAME, BuildCache, InputKeys, ModuleCache, load_module_cache
+from .cache import CACHE_DIR_NAME, BuildCache, InputKeys, ModuleCache, StoredModules
 from .workers import default_jobs
 from .course import Bundle, Course
 from .errors import ERROR, WARNING, Finding, Findings, ScormpackError
@@ -150,5 +150,5 @@ def _cached_modules(cache: BuildCache, keys, bundle: Bundle) -> ModuleCache | No
     for layout in LAYOUTS:
         path = cache.module_cache_path(bundle.id, layout)
         if path is not None and path.is_file():
-            return ModuleCache(load_module_cache(path), keys.module_keys(bundle, layout))
+            return ModuleCache(StoredModules.read(path).entries, keys.module_keys(bundle, layout))
     return None

@@ -28,15 +28,17 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
 
 from .course import Course, Module
 from .errors import ScormpackError
 from .image_variants import localize_images
 from .loader import COURSE_FILE, read_text
 from .markdown_ext.quiz import accepted_problem, join_accepted, split_accepted
+
+if TYPE_CHECKING:  # Babel is imported where catalogues are read or written: a build in the source language needs none
+    from babel.messages.catalog import Catalog
 
 CATALOGUE_DIR = "translations"
 TEMPLATE_FILE = "template.pot"
@@ -208,6 +210,8 @@ def extract_units(course: Course) -> list[Unit]:
 
 def template_catalog(course: Course) -> Catalog:
     """The catalogue template (POT): every unit, untranslated, with the source file:line it comes from."""
+    from babel.messages.catalog import Catalog
+
     catalog = Catalog(project=course.id, version=course.version, fuzzy=False, charset="utf-8")
     for unit in extract_units(course):
         location = (unit.path.relative_to(course.root).as_posix(), unit.line)
@@ -227,6 +231,8 @@ def catalogue_path(course: Course, language: str) -> Path:
 
 
 def _write(catalog: Catalog, path: Path) -> None:
+    from babel.messages.pofile import write_po
+
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, include_previous=True, ignore_obsolete=False)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +242,8 @@ def _write(catalog: Catalog, path: Path) -> None:
 
 
 def read_catalog(path: Path, language: str) -> Catalog:
+    from babel.messages.pofile import read_po
+
     try:
         with open(path, "rb") as handle:
             return read_po(handle, locale=language, abort_invalid=True)
@@ -269,6 +277,8 @@ def update_catalogues(course: Course, languages: list[str]) -> list[UpdateResult
         path = catalogue_path(course, language)
         created = not path.is_file()
         if created:
+            from babel.messages.catalog import Catalog
+
             catalog = Catalog(locale=language, project=course.id, version=course.version, fuzzy=False, charset="utf-8")
             before: set = set()
             fuzzy_before: set = set()

@@ -15,7 +15,8 @@ from typing import Callable
 
 from .build import EarlierBuild, build_package
 from .cache import (
-    MODULES_FOLDER, BuildCache, InputKeys, collector_paused, ModuleCache, edition_scope, load_module_cache, module_cache_name, sha256_file, write_atomic,
+    MODULES_FOLDER, BuildCache, InputKeys, collector_paused, ModuleCache, StoredModules, changes_file, edition_scope, load_module_cache,
+    module_cache_name, sha256_file, write_atomic,
 )
 from .course import Bundle, Course, Module
 from .errors import Finding, Findings, ScormpackError
@@ -83,10 +84,11 @@ def _error_tuple(error: ScormpackError) -> list[Finding]:
 
 
 def _module_caches(keys: dict[str, dict[str, str]], cache_in: dict[str, str | None]) -> dict[str, ModuleCache]:
-    return {
-        layout: ModuleCache(load_module_cache(Path(cache_in[layout])) if cache_in.get(layout) else {}, layout_keys)
-        for layout, layout_keys in keys.items()
-    }
+    caches = {}
+    for layout, layout_keys in keys.items():
+        stored = StoredModules.read(Path(cache_in[layout]) if cache_in.get(layout) else None)
+        caches[layout] = ModuleCache(stored.entries, layout_keys, stored.in_full_file)
+    return caches
 
 
 def render_missing(course: Course, bundle: Bundle, modules: list[Module], caches: dict[str, ModuleCache]) -> tuple[int, int]:
@@ -112,7 +114,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
     caches = _module_caches(task.module_keys, task.cache_in)
     for layout, paths in task.prerendered.items():
         for path in paths:
-            caches[layout].previous.update(load_module_cache(Path(path)))
+            caches[layout].add_rendered(load_module_cache(Path(path)))
     try:
         counts = render_missing(course, bundle, bundle.modules, caches)
         if not task.prerendered:  # else the RenderTasks counted the modules
@@ -153,7 +155,11 @@ def build_group(task: GroupTask) -> GroupOutcome:
         outcome.media = sorted(media)
         for layout, cache in caches.items():
             if task.cache_out.get(layout):
-                write_atomic(Path(task.cache_out[layout]), cache.dumps())
+                full, changes = cache.dumps_changes()
+                staged = Path(task.cache_out[layout])
+                if full is not None:
+                    write_atomic(staged, full)
+                write_atomic(changes_file(staged), changes)
     except ScormpackError as error:
         outcome.error = _error_tuple(error)
     return outcome

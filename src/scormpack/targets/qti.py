@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from urllib.parse import urlsplit
 
-import lxml.html
 from lxml import etree
 
 from ..errors import ScormpackError
@@ -306,6 +305,8 @@ def cartridge_html(fragment: str) -> tuple[str, bool]:
     """
     if not fragment.strip():
         return fragment, False
+    import lxml.html  # here: only cartridges need it, and it is slow to import for every build
+
     wrapper = lxml.html.fragment_fromstring(fragment, create_parent="div")
     rewritten = False
 

@@ -12,9 +12,20 @@ One concern per module, imported one way:
 """
 from __future__ import annotations
 
-from .compare import PackageDiff, compare
-from .diff import diff_folders, diff_packages
-from .output import diffs_json, format_diffs, overall
-from .verdicts import LMS_RULES, VERDICTS
+import importlib
 
-__all__ = ["LMS_RULES", "VERDICTS", "PackageDiff", "compare", "diff_folders", "diff_packages", "diffs_json", "format_diffs", "overall"]
+# Each name is imported from its module when first asked for: a build that runs no release check
+# (most of them) imports only the ledger's file name, not the diffing.
+_HOMES = {
+    "PackageDiff": "compare", "compare": "compare", "diff_folders": "diff", "diff_packages": "diff",
+    "diffs_json": "output", "format_diffs": "output", "overall": "output", "LMS_RULES": "verdicts", "VERDICTS": "verdicts",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+
+
+__all__ = sorted(_HOMES)

@@ -9,6 +9,7 @@ file names and bounded reads of its members, for the checks.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
@@ -35,6 +36,16 @@ NS = {
 }
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 CC_STANDARDS = ("cc10", "cc11", "cc12", "cc13")
+
+
+# A relative path written as it is: no scheme, host, escape, query, fragment or space, and no leading
+# slash. Most hrefs of a manifest are such paths; they skip URL parsing (a manifest of 1,000 modules
+# names 5,000 files, and checking them was a tenth of a one-module rebuild).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~-][A-Za-z0-9_.~/-]*")
+
+
+def is_plain_path(text: str) -> bool:
+    return _PLAIN_PATH.fullmatch(text) is not None
 
 
 def split_reference(text: str):
@@ -86,11 +97,14 @@ class Manifest:
 
     def resource_path(self, resource: etree._Element, href: str) -> str | None:
         """The package path an href of a resource names (xml:base applied), or None for a URL (or no URI at all)."""
+        resources_element = resource.getparent()
+        bases = [self.root.get(XML_BASE), resources_element.get(XML_BASE) if resources_element is not None else None, resource.get(XML_BASE)]
+        if is_plain_path(href) and not any(bases):  # the path it is, normalized (as below, faster)
+            path = posixpath.normpath(href)
+            return "" if path == "." else path
         parts = split_reference(href)
         if parts is None or parts.scheme or parts.netloc:
             return None
-        resources_element = resource.getparent()
-        bases = [self.root.get(XML_BASE), resources_element.get(XML_BASE) if resources_element is not None else None, resource.get(XML_BASE)]
         path = ""
         for base in bases + [unquote(parts.path)]:
             if not base:

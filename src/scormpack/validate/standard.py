@@ -13,7 +13,7 @@ from lxml import etree
 from .. import schemas
 from ..targets import manifest_schema_sets
 from .archive import PackageReadError, UnreadableMember
-from .manifest import CC_STANDARDS, MANIFEST_NAME, NS, PackageView, is_url, schemaversion_of, split_reference
+from .manifest import CC_STANDARDS, MANIFEST_NAME, NS, PackageView, is_plain_path, is_url, schemaversion_of, split_reference
 from .report import SCORM2004_EDITIONS, STANDARD_NAMES, Report, describe_standard, where_of
 from .safe_xml import TooLargeError, UnsafeXMLError
 
@@ -187,7 +187,7 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
             if not href.strip():
                 report.error(where_of(resource), f"{kind} {href!r} is blank: it names no file in the package", "missing-file")
                 continue
-            if split_reference(href) is None:
+            if not is_plain_path(href) and split_reference(href) is None:
                 report.error(where_of(resource), f"{kind} {href!r} is not a valid URI reference", "bad-href")
                 continue
             path = view.resource_path(resource, href)
