@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import frontmatter
 import yaml
 
+from .course_tree import path_order, walk
 from .course import ALL, COURSE_FILE, Audience, Bundle, Course, Module, QuizSettings, Stage, WebLink
 from .errors import ACCEPTABLE, Finding, Findings, ScormpackError, did_you_mean
 from .markdown_ext.blocks import find_blocks, parse_condition
@@ -522,14 +523,15 @@ def _warn_unbundled(course: Course, findings: Findings) -> None:
             findings.warning(f"module {module.id!r} is in no bundle, so no package holds it", module.path, module.id_line)
 
 
-def is_module_file(path: Path, root: Path) -> bool:
-    """The documented rule (NOT_A_MODULE_RULE): which .md files are modules."""
-    parts = path.relative_to(root).parts
-    return path.name != "README.md" and not any(part.startswith((".", "_")) for part in parts)
-
-
 def module_files(root: Path) -> list[Path]:
-    return sorted(path for path in root.rglob("*.md") if is_module_file(path, root))
+    """The module files under root, in the order of their paths: the documented rule (NOT_A_MODULE_RULE),
+    every .md file but README.md, none in a folder (or named) starting with '.' or '_'."""
+    found = [relative for relative, entry in walk(str(root), _not_in_modules) if entry.name.endswith(".md") and entry.name != "README.md"]
+    return [root / relative for relative in sorted(found, key=path_order)]
+
+
+def _not_in_modules(name: str) -> bool:
+    return name.startswith((".", "_"))
 
 
 def _read_modules(

@@ -82,11 +82,12 @@ class ReadingCache:
         """The module of an earlier reading of path, with its findings, when the file is unchanged."""
         if self.context is None:
             return None
-        entry = self.earlier.get(str(path))
+        name = str(path)
+        entry = self.earlier.get(name)
         if entry is None:
             return None
         try:
-            state = file_state(os.stat(path))
+            state = file_state(os.stat(name))
         except OSError:
             return None
         if state != entry[0]:
@@ -95,9 +96,9 @@ class ReadingCache:
             module = pickle.loads(entry[1])
         except Exception:  # an unreadable entry is read again from the file
             return None
-        if not isinstance(module, Module) or str(module.path) != str(path):
+        if not isinstance(module, Module) or str(module.path) != name:
             return None
-        self.current[str(path)] = entry
+        self.current[name] = entry
         self.given[id(module)] = (module, entry[3], entry[4])
         self.reused += 1
         return module, list(entry[2])
