@@ -1,6 +1,7 @@
 """Renders a bundle's modules into HTML pages (jinja2) and the files they need."""
 from __future__ import annotations
 
+import functools
 import html
 import importlib
 import io
@@ -133,17 +134,32 @@ class RenderedModule:
     # Pickled (the build cache), the pages and the quiz are kept apart, unpickled only when asked for:
     # most of a module's objects are theirs, and the packages that hold modules as single pages (the
     # "sco" layout) never ask for them, so a rebuild unpickles a fraction of each cached module.
+    # The ids are kept as one string, split when asked for (the anchor checks ask for the modules
+    # linked to only), and the media's source paths as strings made paths again through one table
+    # (most modules use the same few images): unpickling a thousand modules' ids and paths one object
+    # at a time was half the cost of reading them back.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         if _DEFERRED not in state:  # else pages and quiz are still the bytes they were unpickled from
             deferred = {"pages": state.pop("pages"), "quiz": state.pop("quiz")}
             state[_DEFERRED] = dumps_referring_to_model(deferred, self.module)
+        if _IDS not in state:
+            state[_IDS] = "\n".join(sorted(state.pop("element_ids")))
+        state["media"] = {name: str(source) for name, source in self.media.items()}
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["media"] = {name: _media_path(source) for name, source in state["media"].items()}
+        self.__dict__.update(state)
 
     def __getattr__(self, name: str):  # only for attributes not set: the deferred ones
         state = self.__dict__
         if name in ("pages", "quiz") and _DEFERRED in state:
             state.update(loads_referring_to_model(state.pop(_DEFERRED), self.module))
+            return state[name]
+        if name == "element_ids" and _IDS in state:
+            ids = state.pop(_IDS)
+            state[name] = frozenset(ids.split("\n")) if ids else frozenset()
             return state[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -153,6 +169,12 @@ class RenderedModule:
 
 
 _DEFERRED = "_deferred"  # a RenderedModule's pickled pages and quiz
+_IDS = "_ids"  # a RenderedModule's element ids, one per line
+
+
+@functools.lru_cache(maxsize=4096)
+def _media_path(source: str) -> Path:
+    return Path(source)
 
 
 def _model_objects(module: Module) -> dict[str, object]:

@@ -178,10 +178,12 @@ def rendered_module_links(files: dict[str, bytes]) -> list[tuple[str, str]]:
 
 def check_module_anchors(modules: list) -> list[ScormpackError]:
     """A link to another module with `#id` must name an id that module's pages have (modules: RenderedModule)."""
-    ids = {rendered.module.id: rendered.element_ids for rendered in modules}
+    by_id = {rendered.module.id: rendered for rendered in modules}
     warnings = []
     for rendered in modules:
         if rendered.module_links:
+            # Only the modules linked to: a cached module's ids are made when first asked for.
+            ids = {target: by_id[target].element_ids for target, _ in rendered.module_links if target in by_id}
             warnings += module_anchor_warnings(rendered.module, list(rendered.module_links), ids)
     return warnings
 
