@@ -20,10 +20,14 @@ def cp(tag: str) -> str:
     return f"{{{IMSCP}}}{tag}"
 
 
-def resource_files(rendered: RenderedBundle, module: RenderedModule) -> list[str]:
+def runtime_files(rendered: RenderedBundle) -> list[str]:
+    """The runtime's files every page uses (shared/ itself, not its media folder)."""
+    return [path for path in rendered.shared_files if path.count("/") == 1]
+
+
+def resource_files(runtime: list[str], module: RenderedModule) -> list[str]:
     """Every file the module's pages use: its own pages, the runtime and its media."""
-    runtime = [path for path in rendered.shared_files if path.count("/") == 1]
-    return sorted(set(module.files) | set(runtime) | set(module.media))
+    return sorted(set(module.files).union(runtime, module.media))
 
 
 def add_resources(root: etree._Element, cp, scorm_type: str, rendered: RenderedBundle, package_files: list[str]) -> None:
@@ -33,11 +37,13 @@ def add_resources(root: etree._Element, cp, scorm_type: str, rendered: RenderedB
     """
     resources = sub(root, cp("resources"))
     shared_id = xml_id("RES", "shared")
+    runtime = runtime_files(rendered)
+    file_tag = cp("file")
     for module in rendered.modules:
         resource = sub(resources, cp("resource"), identifier=xml_id("RES", module.module.id), type="webcontent", href=module.launch)
         resource.set(scorm_type, "sco")
-        for path in resource_files(rendered, module):
-            sub(resource, cp("file"), href=path)
+        for path in resource_files(runtime, module):
+            etree.SubElement(resource, file_tag, href=path)  # not sub(): 5,000 files on 1,000 modules
         sub(resource, cp("dependency"), identifierref=shared_id)
     for identifier, paths in ((shared_id, list(rendered.shared_files)), (xml_id("RES", "package-description"), package_files)):
         asset = sub(resources, cp("resource"), identifier=identifier, type="webcontent")
