@@ -112,6 +112,30 @@ def test_saved_state_estimates_of_an_earlier_build_give_the_same_findings(tmp_pa
     assert (tmp_path / "again.zip").read_bytes() == (tmp_path / "first.zip").read_bytes()
 
 
+def test_a_page_digest_known_from_rendering_is_used_only_for_that_very_content():
+    import hashlib
+
+    from scormpack.validate import validate_plan
+
+    course = load_course(BUNDLED_COURSE)
+    target = TARGETS["scorm12"]
+    rendered = render_bundle(course, course.bundles[0], target.layout)
+    plan = target.plan(rendered)
+    launch = rendered.modules[0].launch
+    page = plan.entries[launch]
+    assert rendered.modules[0].digests[launch] == hashlib.sha256(page).hexdigest()
+
+    def estimated(known: dict) -> dict:
+        estimates: dict = {}
+        validate_plan(plan.manifest, plan.entries, plan.extra_documents, plan.schema_set, estimates, known)
+        return estimates
+
+    assert "as-known" in estimated({launch: (page, "as-known")})  # the very content: its digest is taken
+    equal_copy = bytes(bytearray(page))
+    hashed = estimated({launch: (equal_copy, "as-known")})  # other content (even equal bytes): hashed
+    assert "as-known" not in hashed and hashlib.sha256(page).hexdigest() in hashed
+
+
 def test_a_preview_rebuild_serves_what_a_fresh_build_serves(example_course, tmp_path):
     bundle_id = load_course(example_course).bundles[0].id
     with Preview(example_course, bundle_id, "scorm12", port=0, report=lambda *_: None) as running:

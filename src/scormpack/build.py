@@ -122,7 +122,8 @@ def plan_package(
 ) -> tuple[PackagePlan, list[Finding]]:
     """The package's plan, checked against our schemas and for integrity; raises when invalid."""
     plan = target.plan(rendered)
-    report = validate_plan(plan.manifest, plan.entries, plan.extra_documents, plan.schema_set, suspend_estimates)
+    digests = {name: (module.files[name], digest) for module in rendered.modules for name, digest in module.digests.items()}
+    report = validate_plan(plan.manifest, plan.entries, plan.extra_documents, plan.schema_set, suspend_estimates, digests)
     if report.errors:
         details = "; ".join(f"{f.where}: {f.message}" for f in report.errors[:5])
         raise ScormpackError(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import importlib
 import io
@@ -119,6 +120,9 @@ class RenderedModule:
     # a rebuild after a one-module edit more than rendering that module.
     element_ids: frozenset[str] = field(init=False)  # the ids the module's pages have
     module_links: tuple[tuple[str, str], ...] = field(init=False)  # (module id, anchor) of its links to other modules
+    # The sha256 of each file, cached with them: validation keys its saved-state estimates on the
+    # launch pages' digests, and hashing a thousand cached pages on every rebuild is wasted.
+    digests: dict[str, str] = field(init=False)
 
     # The files and folders rendering read besides the module's source whose change changes the
     # pages (captions, a .srt converted, the folders companions are found in, an image resized):
@@ -130,6 +134,7 @@ class RenderedModule:
     def __post_init__(self) -> None:
         self.element_ids = frozenset(rendered_ids(self.files))
         self.module_links = tuple(rendered_module_links(self.files))
+        self.digests = {name: hashlib.sha256(content).hexdigest() for name, content in self.files.items()}
 
     # Pickled (the build cache), the pages and the quiz are kept apart, unpickled only when asked for:
     # most of a module's objects are theirs, and the packages that hold modules as single pages (the

@@ -8,6 +8,7 @@ file names and bounded reads of its members, for the checks.
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -141,6 +142,12 @@ class PackageView(Manifest):
     read: Callable[[str], bytes]  # raises PackageReadError
     limits: Limits = LIMITS
     unparsed: dict[str, str] = field(default_factory=dict)  # page -> why the checks could not parse it
+    # The sha256 of members already known (a build knows its cached pages'): member -> hex digest.
+    known_digests: Callable[[str], str | None] = lambda name: None
+
+    def sha256(self, name: str) -> str:
+        """A member's sha256 (raises PackageReadError)."""
+        return self.known_digests(name) or hashlib.sha256(self.read(name)).hexdigest()
 
     def read_xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), name, self.limits.xml_bytes, self.limits.xml_elements)

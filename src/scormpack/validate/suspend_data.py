@@ -1,7 +1,6 @@
 """The saved-state budget: whether a scormpack SCO's cmi.suspend_data can outgrow what its standard guarantees."""
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import MutableMapping
 
@@ -93,7 +92,7 @@ def _estimate(view: PackageView, resource: etree._Element, estimates: MutableMap
     if not path or path not in view.files or not path.lower().endswith((".html", ".htm")):
         return None  # launch_page reads no other page
     try:
-        key = hashlib.sha256(view.read(path)).hexdigest()
+        key = view.sha256(path)
     except PackageReadError:
         return None
     size = estimates[key] if key in estimates else _estimate_page(view.launch_page(resource))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from lxml import etree
@@ -39,8 +39,12 @@ def validate_plan(
     extra_documents: dict[str, str],
     standard: str,
     suspend_estimates: MutableMapping[str, int | None] | None = None,
+    known_digests: Mapping[str, tuple[bytes, str]] | None = None,
 ) -> Report:
-    """Checks a package before it is written (used by the build); see check_suspend_data for suspend_estimates."""
+    """Checks a package before it is written (used by the build); see check_suspend_data for suspend_estimates.
+
+    known_digests: entry name -> (content, its sha256) of entries hashed before (a cached page's),
+    used while the entry is that very content."""
     if manifest is None:  # the web edition: no manifest, pages linking files
         report = Report("(build)", "web")
         check_web_edition(report, set(entries), lambda name: _entry_bytes(entries[name]))
@@ -61,7 +65,11 @@ def validate_plan(
             raise PackageReadError(f"{name}: not in the package")
         return _entry_bytes(entries[name])
 
-    view = PackageView(manifest, b"", standard, report.schemaversion, files=files, read=read)
+    def known(name: str) -> str | None:
+        content, digest = (known_digests or {}).get(name, (None, None))
+        return digest if content is not None and entries.get(name) is content else None
+
+    view = PackageView(manifest, b"", standard, report.schemaversion, files=files, read=read, known_digests=known)
     check_suspend_data(report, view, suspend_estimates)
     return report
 
