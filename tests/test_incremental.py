@@ -445,3 +445,22 @@ def test_an_edit_rebuild_writes_only_the_changed_modules_beside_the_module_cache
     run_pipeline(course, ["scorm12"], [], dist, jobs=1)
     assert full.read_bytes() != written and len(entries(full)) == 24 and entries(changes) == {}
     assert digests(dist) == clean_sums(course, tmp_path, ["scorm12"])
+
+
+def test_a_preview_rebuild_reads_only_the_changed_module_and_copies_the_others_members(example_course, tmp_path, module_reads, copies):
+    settle(example_course)
+    bundle_id = load_course(example_course).bundles[0].id
+    module_reads.clear()
+    with Preview(example_course, bundle_id, "scorm12", port=0, report=lambda *_: None) as running:
+        assert sorted(module_reads) == ["01-first-minutes.md", "02-emergency-numbers.md"]
+        module_reads.clear()
+        copies.clear()
+        module = example_course / "modules" / "01-first-minutes.md"
+        module.write_text(module.read_text().replace("\n## ", "\nA sentence added for the test.\n\n## ", 1))
+        assert running.rebuild()
+        assert module_reads == ["01-first-minutes.md"]  # the other module was taken from the last reading
+        assert any(name.startswith("emergency-numbers/") for name in copies)  # its pages copied, not deflated again
+        assert not any(name.startswith("first-minutes/") and name.endswith(".html") for name in copies)
+        rebuilt = running.current.files
+    with Preview(example_course, bundle_id, "scorm12", port=0, report=lambda *_: None) as fresh:
+        assert fresh.current.files == rebuilt

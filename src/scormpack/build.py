@@ -93,6 +93,20 @@ def build_package(
     return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files)
 
 
+def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_keys: dict[str, str]) -> dict[str, bytes]:
+    """The files of the modules whose render key is the one the earlier package was built with: rendering
+    is deterministic, so their bytes are that package's members of the same names (write_package copies
+    them without reading them again)."""
+    return {
+        name: content
+        for module in rendered.modules
+        # A module with render inputs beside its source (captions, a .srt) may have been rendered again
+        # under the same key: its files are compared with the package's members instead.
+        if not module.inputs and earlier_keys.get(module.module.id) == keys.get(module.module.id)
+        for name, content in module.files.items()
+    }
+
+
 def select_bundles(course: Course, bundle_ids: list[str]) -> list[Bundle]:
     if not bundle_ids:
         return list(course.bundles)

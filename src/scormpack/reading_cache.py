@@ -46,8 +46,9 @@ def file_state(stat: os.stat_result) -> tuple[int, int, int, int, int]:
 class ReadingCache:
     """Earlier readings of module files (path as given -> the Module and what reading it found)."""
 
-    def __init__(self, path: Path | None, salt: str = ""):
-        self.path = path  # where the readings are kept; None: nothing is kept (each file is read)
+    def __init__(self, path: Path | None, salt: str = "", in_memory: bool = False):
+        self.path = path  # where the readings are kept; None: nothing is kept (each file is read) ...
+        self.in_memory = in_memory  # ... unless they are kept in memory for the next reading (the preview's)
         self.salt = salt  # what else the context holds: scormpack's fingerprint (cache.tool_fingerprint)
         self.context: str | None = None
         self.earlier: dict[str, tuple] = {}  # path -> (file state, pickled Module, findings)
@@ -62,11 +63,14 @@ class ReadingCache:
         """Start a reading of the course in root (course.toml's text, the ids the front matter is checked
         against); the readings of another context are dropped."""
         context = repr((self.salt, str(root), os.path.abspath(root), course_toml, sorted(audience_ids), sorted(stage_ids)))
-        self.context = hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
-        self.current = {}
+        context = hashlib.sha256(context.encode("utf-8", "surrogatepass")).hexdigest()
+        last, self.current = (self.current if context == self.context else {}), {}
+        self.context = context
         self.changed = False
         self.reused = 0
+        self.given = {}
         if self.path is None:
+            self.earlier = last if self.in_memory else {}
             return
         try:
             data = pickle.loads(self.path.read_bytes())
@@ -118,7 +122,7 @@ class ReadingCache:
 
     def store(self, path: Path, before: tuple[tuple, int] | None, module: Module | None, findings: list[Finding]) -> None:
         """Keep this reading of path for the next build, if it can be trusted then."""
-        if self.path is None or self.context is None or before is None or module is None:
+        if (self.path is None and not self.in_memory) or self.context is None or before is None or module is None:
             return
         state, read_at = before
         if state[1] > read_at - STABLE_NS or state[4] > read_at - STABLE_NS:

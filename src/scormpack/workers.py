@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .build import EarlierBuild, build_package
+from .build import EarlierBuild, build_package, unchanged_entries
 from .cache import (
     MODULES_FOLDER, BuildCache, InputKeys, collector_paused, ModuleCache, StoredModules, changes_file, edition_scope, load_module_cache,
     module_cache_name, sha256_file, write_atomic,
@@ -163,20 +163,6 @@ def build_group(task: GroupTask) -> GroupOutcome:
     except ScormpackError as error:
         outcome.error = _error_tuple(error)
     return outcome
-
-
-def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_keys: dict[str, str]) -> dict[str, bytes]:
-    """The files of the modules whose render key is the one the earlier package was built with: rendering
-    is deterministic, so their bytes are that package's members of the same names (write_package copies
-    them without reading them again)."""
-    return {
-        name: content
-        for module in rendered.modules
-        # A module with render inputs beside its source (captions, a .srt) may have been rendered again
-        # under the same key: its files are compared with the package's members instead.
-        if not module.inputs and earlier_keys.get(module.module.id) == keys.get(module.module.id)
-        for name, content in module.files.items()
-    }
 
 
 def render_part(task: RenderTask) -> RenderOutcome:
