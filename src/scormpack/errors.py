@@ -7,7 +7,6 @@ findings that stopped the work (one, or every error a reading pass found).
 """
 from __future__ import annotations
 
-import difflib
 import errno
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +174,8 @@ def count_words(count: int, noun: str) -> str:
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """"; did you mean 'audiences'?" when a known word is close, else the list of known ones."""
     known = sorted(known)
+    import difflib  # here: only a misspelt name needs it
+
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     if not close:
         lowered = {candidate.lower(): candidate for candidate in known}

@@ -8,7 +8,6 @@ the proofs one unsharded build would have written.
 """
 from __future__ import annotations
 
-import calendar
 import json
 import os
 import shutil
@@ -158,6 +157,8 @@ def report_json(result: PipelineResult) -> str:
 
 def entry_epoch() -> int:
     """The SOURCE_DATE_EPOCH the zip entries carry (after package.py's clamping)."""
+    import calendar  # here: the locale machinery it loads is wanted only for this one date
+
     return calendar.timegm((*entry_timestamp(), 0, 0, 0))
 
 

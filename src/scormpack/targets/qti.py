@@ -30,7 +30,6 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -279,6 +278,8 @@ def item_weights(questions: list[RenderedQuestion]) -> list[str]:
     question worth nothing); scaling every weight by the same factor keeps
     their proportions, which is all a quiz grade depends on.
     """
+    from fractions import Fraction  # here: only cartridges weigh questions
+
     fractions = [Fraction(question.weight).limit_denominator(100) for question in questions]
     factor = 1
     for fraction in fractions:

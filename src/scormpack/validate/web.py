@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
-from lxml import etree, html
+from lxml import etree
 
 from .report import Report
 
@@ -40,6 +40,8 @@ def _parser() -> etree.HTMLParser:
 
 def page_references(page: bytes) -> Iterable[tuple[int | None, str, str, str]]:
     """(line, element, attribute, value) of every link and loaded file in an HTML page."""
+    from lxml import html  # here: only the web edition's pages are read this way
+
     try:
         root = html.fromstring(page, parser=_parser())
     except (etree.ParserError, ValueError):
