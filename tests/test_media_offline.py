@@ -272,6 +272,85 @@ def test_changed_captions_rebuild_the_page_that_plays_them(cli, example_course, 
     assert "radio-check.transcript.txt" in "".join(package_pages(dist).values())
 
 
+
+def web_pages(dist: Path) -> dict[str, str]:
+    """Every page of the web editions in dist, by package and member name."""
+    return {name: text for name, text in package_pages(dist).items() if "-web.zip:" in name and name.endswith(".html")}
+
+
+def carried_captions(page: str) -> dict:
+    """The cues a web edition's page carries for its players (#sp-captions), by <track src>."""
+    import json
+
+    found = re.search(r'<script type="application/json" id="sp-captions">(.*?)</script>', page, re.DOTALL)
+    return json.loads(found.group(1)) if found else {}
+
+
+def test_web_edition_pages_carry_their_players_captions_and_other_targets_do_not(cli, example_course, tmp_path):
+    """From file:// Chromium loads no <track> file: the web edition's module page and handout carry the cues
+    (web.js gives them to the player); the SCORM pages keep only the <track> elements an LMS serves."""
+    add_clip(
+        example_course,
+        {
+            "radio-check.en.vtt": "WEBVTT\n\nNOTE the gate scene\n\ngate\n00:00.000 --> 00:02.000 align:start\n"
+                                  "Gate, this is <i>patrol one</i>.\nOver.\n\n00:02.000 --> 00:03.500\nGo ahead.\n",
+            # Cue text is text: nothing in it may end the page's script element or become an element.
+            "radio-check.fr.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\n</script><img src=x onerror=alert(1)> & <!--\n",
+        },
+    )
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist, "-t", "web", "-t", "scorm12")
+    pages = package_pages(dist)
+    assert not any("sp-captions" in text for name, text in pages.items() if "-scorm12.zip:" in name)
+    web = web_pages(dist)
+    module_pages = [text for name, text in web.items() if "<video" in text and ":print/" not in name]  # one per bundle
+    module_page = module_pages[0]
+    captions = carried_captions(module_page)
+    assert all(carried_captions(page) == captions for page in module_pages)
+    assert set(captions) == {"../shared/media/media/radio-check.en.vtt", "../shared/media/media/radio-check.fr.vtt"}
+    # Keyed by the src of the <track> each replaces, and still beside them for a page read without JavaScript.
+    for src in captions:
+        assert f'src="{src}"' in module_page
+    assert captions["../shared/media/media/radio-check.en.vtt"] == [
+        {"id": "gate", "start": 0.0, "end": 2.0, "text": "Gate, this is <i>patrol one</i>.\nOver.", "settings": {"align": "start"}},
+        {"start": 2.0, "end": 3.5, "text": "Go ahead."},
+    ]
+    assert captions["../shared/media/media/radio-check.fr.vtt"][0]["text"] == "</script><img src=x onerror=alert(1)> & <!--"
+    assert "<img src=x" not in module_page and "</script><img" not in module_page and "<!--" not in module_page
+    # The handout shows the player on screen too, with the same cues.
+    handouts = [text for name, text in web.items() if name.endswith(":print/index.html") and "<video" in text]
+    assert handouts and all(carried_captions(text) == captions for text in handouts)
+    # A page without a player carries nothing.
+    assert all("sp-captions" not in text for text in web.values() if "<video" not in text)
+
+
+def test_a_malformed_caption_file_is_an_error_at_its_own_line(cli, built):
+    course, dist = built
+    captions = course / "media" / "radio-check.en.vtt"
+    add_clip(course, {"radio-check.en.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nGate.\n\n00:02.000 --> 00:04,000\nOver.\n"})
+    output = expect_failure(cli, course, dist, "cue timing '00:02.000 --> 00:04,000' is not 'start --> end'")
+    assert f"{captions.resolve()}:6: error: captions:" in output
+    result = cli("lint", course)
+    assert result.exit_code == 1 and f"{captions.resolve()}:6:" in result.output and "Traceback" not in result.output
+
+
+def test_changed_webvtt_captions_change_the_web_edition_s_cues_on_a_rebuild(cli, example_course, tmp_path):
+    """A .vtt is a render input: a rebuild from the cache carries the new cues, not the cached ones."""
+    add_clip(example_course, {"radio-check.en.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nGate, this is patrol one.\n"})
+    dist = tmp_path / "dist"
+
+    def cue_texts() -> list[str]:
+        page = next(text for name, text in web_pages(dist).items() if "<video" in text and ":print/" not in name)
+        return [cue["text"] for cues in carried_captions(page).values() for cue in cues]
+
+    build(cli, example_course, dist, "-t", "web")
+    assert cue_texts() == ["Gate, this is patrol one."]
+    (example_course / "media" / "radio-check.en.vtt").write_text(
+        "WEBVTT\n\n00:00.000 --> 00:02.000\nGate, this is patrol two.\n\n00:02.000 --> 00:03.000\nOver.\n"
+    )
+    result = build(cli, example_course, dist, "-t", "web")
+    assert cue_texts() == ["Gate, this is patrol two.", "Over."], result.output
+
 def heavy_photo(path: Path) -> None:
     """A 3000 x 2000 photo-like JPEG of about 2 MB, with camera metadata."""
     from PIL import Image, ImageFilter

@@ -4,7 +4,8 @@ Built and checked as a zip (first entry, determinism, validate's verdict), then
 unpacked and opened from disk in headless Chromium: paged through, its
 knowledge check scored in the page, its progress kept across a reload and
 shown on the front page, every page checked with axe-core, and its handout
-printed (print media, and a PDF) with no navigation in it.
+printed (print media, and a PDF) with no navigation in it. The bundled
+course's captioned clip shows its edition's captions from file:// as over http.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import chromium
-from conftest import build
+from browser import chromium, serve
+from conftest import BUNDLED_COURSE, build
 from scormpack.loader import load_course
 from scormpack.validate import validate_package
 from test_e2e import WCAG_TAGS, chosen_answer, fill_in, require_axe
@@ -240,3 +241,76 @@ def test_the_handout_prints_every_module_without_navigation(browser_context, cli
         handout = archive.read("print/index.html").decode()
     questions = sum(len(module.quiz.questions) for module in bundle.modules if module.quiz)
     assert questions and handout.count('class="sp-handout-answer"') == questions
+
+
+# The bundled course's captioned clip (module 02), and what its pages' players should hold.
+CLIP_MODULE = "peacebuilding-system"
+CLIP_CAPTIONS = "peacebuilding-stages.{}.vtt"  # in the course's media/
+PLAYER_TRACKS = """() => Array.from(document.querySelector('video').textTracks).map(track => ({
+  kind: track.kind, label: track.label, language: track.language, mode: track.mode,
+  cues: track.cues ? Array.from(track.cues).map(cue => [cue.startTime, cue.endTime, cue.text]) : null,
+}))"""
+
+
+def expected_cues(language: str) -> list[str]:
+    """The cue texts of the clip's caption file, read plainly: each block with a timing line, its text after it."""
+    blocks = (BUNDLED_COURSE / "media" / CLIP_CAPTIONS.format(language)).read_text(encoding="utf-8").split("\n\n")
+    return ["\n".join(block.split("\n")[1:]).strip() for block in blocks if "-->" in block.split("\n")[0]]
+
+
+def test_captions_play_from_file_in_each_edition_s_own_language(browser_context, cli, tmp_path):
+    """Chromium loads no <track> file into a page opened from file://: the bundled clip's captions come from
+    the cues its page carries, the edition's own language shown by default (English, and Arabic in the
+    Arabic edition), every other language offered once, with no error on the way; over http, the same."""
+    course = load_course(BUNDLED_COURSE)
+    bundle = next(bundle for bundle in course.bundles if any(module.id == CLIP_MODULE for module in bundle.modules))
+    out = tmp_path / "dist"
+    build(cli, BUNDLED_COURSE, out, "-t", "web", "-b", bundle.id, "-l", "en", "-l", "ar")
+    languages = ["en", *course.translations]
+    for language, label in (("en", "English"), ("ar", "العربية")):
+        (package,) = out.glob(f"*-{bundle.id}-{language}-web.zip")
+        site = unpacked(package, tmp_path / f"site-{language}")
+        for address in ((site / CLIP_MODULE / "index.html").as_uri(), None):
+            if address is None:  # the same site over http: the <track> files would load there, and still come once
+                with serve(site) as url:
+                    tracks, problems = clip_tracks(browser_context, f"{url}{CLIP_MODULE}/index.html")
+            else:
+                tracks, problems = clip_tracks(browser_context, address)
+            where = f"{language} edition, {address or 'http'}"
+            assert sorted(track["language"] for track in tracks) == sorted(languages), where
+            showing = [track for track in tracks if track["mode"] == "showing"]
+            assert len(showing) == 1, where
+            (shown,) = showing
+            assert (shown["kind"], shown["language"], shown["label"]) == ("captions", language, label), where
+            cues = expected_cues(language)
+            assert len(cues) >= 2 and len(shown["cues"]) == len(cues), where
+            assert shown["cues"][0][2] == cues[0] and shown["cues"][-1][2] == cues[-1], where
+            assert shown["cues"][0][0] == 0, where
+            assert all(track["kind"] == "subtitles" and track["mode"] == "disabled" for track in tracks if track is not shown)
+            assert problems == [], where
+
+
+def clip_tracks(context, address: str) -> tuple[list[dict], list[str]]:
+    """The text tracks of the clip's player on its page, once a subtitle track chosen shows its cues too."""
+    problems: list[str] = []
+    tab = context.new_page()
+    tab.on("console", lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+    def failed(request) -> None:
+        # The player loads the video only as far as its metadata (preload), then ends the request: not a failure.
+        if not (request.url.endswith(".webm") and request.failure == "net::ERR_ABORTED"):
+            problems.append(f"failed: {request.url} ({request.failure})")
+
+    tab.on("requestfailed", failed)
+    tab.goto(address)
+    tab.wait_for_function("() => window.scormpack && window.scormpack.adapter === 'local'")
+    tracks = tab.evaluate(PLAYER_TRACKS)
+    assert tab.evaluate("document.querySelectorAll('video track').length") == 0  # replaced, not doubled
+    # A subtitle track the learner picks holds its cues too.
+    picked = tab.evaluate("""() => { const tracks = document.querySelector('video').textTracks;
+      const track = Array.from(tracks).find(t => t.mode === 'disabled'); track.mode = 'showing';
+      return [track.language, track.cues.length, track.cues[0].text]; }""")
+    assert picked[1:] == [len(expected_cues(picked[0])), expected_cues(picked[0])[0]], picked
+    tab.close()
+    return tracks, problems

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markdown import Markdown
 from markupsafe import Markup
 
+from .captions import Cue
 from .course import Bundle, Course, Module, Question, Quiz, QuizSettings
 from .errors import ScormpackError
 from .markdown_ext.blocks import CODE_FENCE
@@ -130,6 +131,9 @@ class RenderedModule:
     inputs: tuple[Path, ...] = ()
     # Media packaged re-encoded, not as their source file (build --resize-images): package path -> bytes.
     resized: dict[str, bytes] = field(default_factory=dict)
+    # The cues of its players' caption tracks, by <track src>, in the web layout only: its pages carry
+    # them, since a page opened from file:// may not load the track's file (see captions.py).
+    captions: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.element_ids = frozenset(rendered_ids(self.files))
@@ -433,6 +437,7 @@ class ConvertedModule:
     generated: dict[str, bytes] = field(default_factory=dict)  # module files made while converting (WebVTT from .srt)
     inputs: tuple[Path, ...] = ()  # see RenderedModule.inputs
     resized: dict[str, bytes] = field(default_factory=dict)  # see RenderedModule.resized
+    captions: dict[str, tuple[Cue, ...]] = field(default_factory=dict)  # see RenderedModule.captions
 
 
 def _render_module(course, bundle, module: Module, layout: str, module_href, warnings) -> RenderedModule:
@@ -478,7 +483,7 @@ def _convert_module(course, bundle, module: Module, module_href, link_modules: b
     inputs = tuple(sorted(context.inputs, key=str))
     return ConvertedModule(
         pages, quiz, dict(context.media), list(context.warnings), context.module_links, dict(context.generated), inputs,
-        dict(context.resized),
+        dict(context.resized), dict(context.captions),
     )
 
 
@@ -511,7 +516,7 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
     elif layout == "web":
         files[f"{module.id}/index.html"] = _render(
             "web_module.html", common, quiz=quiz, store_json=_script_json(web_store(course, bundle, module)), web_page=True,
-            **_neighbours(bundle, module),
+            captions_json=captions_json(converted.captions), **_neighbours(bundle, module),
         )
     else:
         # Pages that stand alone: the LMS (or, unzipped, the contents page) links them.
@@ -526,8 +531,16 @@ def _lay_out_module(course, bundle, module: Module, layout: str, converted: Conv
             )
     files.update(converted.generated)
     return RenderedModule(
-        module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media), converted.inputs, dict(converted.resized)
+        module, pages, quiz, files, f"{module.id}/index.html", dict(converted.media), converted.inputs, dict(converted.resized),
+        captions=dict(converted.captions) if layout == "web" else {},
     )
+
+
+def captions_json(captions: dict[str, tuple[Cue, ...]]) -> Markup | str:
+    """The cues of a page's caption tracks, by <track src>, as the page carries them for web.js ("" for none)."""
+    if not captions:
+        return ""
+    return _script_json({src: [cue.as_data() for cue in cues] for src, cues in captions.items()})
 
 
 def web_store(course: Course, bundle: Bundle, module: Module | None = None) -> dict:
@@ -792,9 +805,11 @@ def render_handout(rendered: RenderedBundle) -> bytes:
         }
         for module in rendered.modules
     ]
+    captions = {src: cues for module in rendered.modules for src, cues in module.captions.items()}
     return _bundle_page(
         rendered, "web_print.html", rendered.bundle.title or course.title, layout="paged", shared="../shared/", web_page=True,
-        handout_modules=modules, contents_href=f"../{CONTENTS_FILE}", **_bundle_facts(rendered),
+        handout_modules=modules, contents_href=f"../{CONTENTS_FILE}", captions_json=captions_json(captions),
+        **_bundle_facts(rendered),
     )
 
 

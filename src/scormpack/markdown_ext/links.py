@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
 
+from ..captions import Cue
 from ..errors import WARNING, Finding, ScormpackError
 from ..media import MAX_IMAGE_BYTES, NotAnImage, fit_image, image_warnings, probe_image
 from .checks import HeadingIds, PageChecks, heading_slug
@@ -44,6 +45,8 @@ class LinkContext:
     transcript_label: str = "Transcript"  # from the message table
     generated: dict[str, bytes] = field(default_factory=dict)  # package path -> bytes made while rendering (WebVTT from .srt)
     media: dict[str, Path] = field(default_factory=dict)  # package path -> source file, filled while rendering
+    # A player's caption tracks read into cues, by the src of their <track> (the web edition carries them).
+    captions: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
     # Files read and folders looked into while rendering, beyond the packaged media (a .srt converted,
     # the folder where a video's captions, poster and transcript are found by name): render inputs.
     inputs: set[Path] = field(default_factory=set)

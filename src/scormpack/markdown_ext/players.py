@@ -29,6 +29,7 @@ from babel import Locale, UnknownLocaleError
 from markdown import Markdown
 from markdown.treeprocessors import Treeprocessor
 
+from ..captions import read_subrip, read_webvtt
 from ..errors import ScormpackError
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ POSTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 TRANSCRIPT_SUFFIXES = (".txt", ".html", ".pdf")
 SEEN_RULES = {"played", "moved-on"}
 CAPTION_FILE = re.compile(r"^(?P<stem>.+)\.(?P<language>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.(?P<kind>vtt|srt)$")
-SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{3})")
 
 
 def media_kind(path: str) -> str | None:
@@ -60,13 +60,6 @@ def content_matches(path: Path) -> bool:
         or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)  # MP3 frame
         or (head.startswith(b"RIFF") and head[8:12] == b"WAVE")
     )
-
-
-def srt_to_vtt(text: str) -> str:
-    """SubRip to WebVTT: a header, and '.' for ',' in the cue times (cue numbers are valid cue ids)."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = [SRT_TIME.sub(r"\1.\2", line) if "-->" in line else line for line in text.split("\n")]
-    return "WEBVTT\n\n" + "\n".join(lines).strip() + "\n"
 
 
 def language_label(tag: str, in_language: str) -> str:
@@ -202,7 +195,8 @@ class MediaPlayers(Treeprocessor):
             context.inputs.add(candidate)
             if match.group("kind") == "srt":
                 src = f"captions/{source.stem}.{language}.vtt"
-                context.generated[f"{context.module_id}/{src}"] = srt_to_vtt(text).encode("utf-8")
+                webvtt, cues, problems = read_subrip(text, candidate)
+                context.generated[f"{context.module_id}/{src}"] = webvtt.encode("utf-8")
             elif not text.lstrip("\ufeff").startswith("WEBVTT"):
                 context.errors.append(
                     ScormpackError(f"captions {candidate.name!r} for {written!r} do not start with 'WEBVTT'", context.module_path, line)
@@ -210,6 +204,9 @@ class MediaPlayers(Treeprocessor):
                 continue
             else:
                 src = self._package(candidate)
+                cues, problems = read_webvtt(text, candidate)
+            context.errors.extend(problems)
+            context.captions[src] = tuple(cues)  # the web edition's pages carry them (render.py, web.js)
             own = language.split("-")[0] == context.language.split("-")[0]
             track = etree.SubElement(
                 player,

@@ -12,7 +12,8 @@
  * namespaced by course, bundle, language and version (#sp-web). "Next module"
  * and "Previous module" are offered as an LMS would, from the links in the
  * page's header. On the front page it shows each module's progress; on the
- * handout, the print button.
+ * handout, the print button. On a page with a captioned player, it gives the
+ * player its caption tracks from the cues the page carries (#sp-captions).
  */
 (function () {
   "use strict";
@@ -173,6 +174,73 @@
     return true;
   };
 
+  // ------------------------------------------------------------- captions
+
+  // A <track> names a WebVTT file the browser loads by address, and Chromium
+  // refuses that to a page opened from file://: no captions. The page carries
+  // each track's cues (#sp-captions, by the track's src), so each <track> is
+  // replaced by a track made here with the same kind, label, language and
+  // default, holding those cues. Replaced, not added to: over http both would
+  // load, and the learner would find every language twice. Done as each
+  // <track> is parsed, before the player chooses its default track and starts
+  // loading it (which on file:// is an error in the console); without
+  // JavaScript the <track> elements stay, and work over http.
+  var captions = readJson("sp-captions");
+  // VTTCue's properties, in the order they are set (snapToLines changes what line means).
+  var CUE_SETTINGS = ["vertical", "snapToLines", "line", "lineAlign", "position", "positionAlign", "size", "align"];
+
+  function makeCue(data) {
+    var cue = new window.VTTCue(data.start, data.end, data.text); // cue text: the browser's cue parser reads it, never as HTML
+    if (data.id) cue.id = data.id;
+    var settings = data.settings || {};
+    CUE_SETTINGS.forEach(function (name) {
+      if (!Object.prototype.hasOwnProperty.call(settings, name)) return;
+      try {
+        cue[name] = settings[name];
+      } catch (e) {
+        // a browser without this setting shows the cue where it would anyway
+      }
+    });
+    return cue;
+  }
+
+  function replaceTrack(element) {
+    var player = element.parentNode;
+    var cues = captions && captions[element.getAttribute("src")];
+    if (!cues || !player || typeof player.addTextTrack !== "function") return;
+    var made;
+    try {
+      made = cues.map(makeCue);
+    } catch (e) {
+      return; // no VTTCue in this browser: the <track> stays
+    }
+    var track = player.addTextTrack(element.kind || "subtitles", element.label, element.srclang);
+    made.forEach(function (cue) { track.addCue(cue); });
+    track.mode = element.hasAttribute("default") ? "showing" : "disabled";
+    player.removeChild(element);
+  }
+
+  function replaceTracksIn(node) {
+    if (node.nodeType !== 1) return;
+    if (node.nodeName === "TRACK") replaceTrack(node);
+    else Array.prototype.forEach.call(node.querySelectorAll("track[src]"), replaceTrack);
+  }
+
+  var trackWatch = null;
+  if (captions && typeof window.MutationObserver === "function") {
+    trackWatch = new window.MutationObserver(function (records) {
+      records.forEach(function (record) {
+        Array.prototype.forEach.call(record.addedNodes, replaceTracksIn);
+      });
+    });
+    trackWatch.observe(doc.documentElement, { childList: true, subtree: true });
+  }
+
+  function setUpCaptions() {
+    if (trackWatch) trackWatch.disconnect();
+    if (captions) replaceTracksIn(doc.documentElement); // any the watch did not see
+  }
+
   // ---------------------------------------------------------- the front page
 
   function statusText(record) {
@@ -211,6 +279,7 @@
   }
 
   function setUpPage() {
+    setUpCaptions();
     if (doc.querySelector("[data-sp-status]")) {
       showProgress();
       var forget = doc.getElementById("sp-web-forget");
