@@ -198,7 +198,7 @@ def test_video_link_becomes_a_captioned_player_packaged_and_listed(cli, example_
     assert 'kind="captions"' in tracks["en"] and "default" in tracks["en"] and 'label="English"' in tracks["en"]
     assert 'src="../shared/media/media/radio-check.en.vtt"' in tracks["en"]
     assert 'kind="subtitles"' in tracks["fr"] and 'label="French"' in tracks["fr"] and "default" not in tracks["fr"]
-    assert 'src="captions/radio-check.fr.vtt"' in tracks["fr"]
+    assert 'src="../first-minutes/captions/radio-check.fr.vtt"' in tracks["fr"]
     assert 'class="sp-transcript"' in page and "radio-check.transcript.txt" in page
     package = next(name for name in files if "<video" in files[name]).split(":")[0]
     with zipfile.ZipFile(dist / package) as archive:
@@ -323,6 +323,21 @@ def test_web_edition_pages_carry_their_players_captions_and_other_targets_do_not
     # A page without a player carries nothing.
     assert all("sp-captions" not in text for text in web.values() if "<video" not in text)
 
+
+def test_subrip_captions_play_in_the_web_edition_too(cli, example_course, tmp_path):
+    """A .srt is converted to WebVTT in the module's folder, named from its pages and from the handout alike
+    (the handout is one folder down too), and its cues carried like a .vtt's."""
+    add_clip(example_course, {"radio-check.fr.srt": "1\r\n00:00:00,000 --> 00:00:02,000\r\nPorte, ici patrouille un.\r\n"})
+    dist = tmp_path / "dist"
+    build(cli, example_course, dist, "-t", "web", "-t", "scorm12")  # the web edition's validation checks every <track src>
+    src = "../first-minutes/captions/radio-check.fr.vtt"
+    pages = package_pages(dist)
+    assert any(name.endswith("-scorm12.zip:first-minutes/captions/radio-check.fr.vtt") for name in pages)
+    players = [text for name, text in web_pages(dist).items() if "<video" in text]
+    assert any(":print/" in name for name, text in web_pages(dist).items() if "<video" in text)
+    for page in players:
+        assert f'src="{src}"' in page
+        assert carried_captions(page) == {src: [{"id": "1", "start": 0.0, "end": 2.0, "text": "Porte, ici patrouille un."}]}
 
 def test_a_malformed_caption_file_is_an_error_at_its_own_line(cli, built):
     course, dist = built

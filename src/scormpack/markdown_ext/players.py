@@ -194,9 +194,12 @@ class MediaPlayers(Treeprocessor):
             text = candidate.read_text("utf-8", errors="replace")
             context.inputs.add(candidate)
             if match.group("kind") == "srt":
-                src = f"captions/{source.stem}.{language}.vtt"
+                converted = f"{context.module_id}/captions/{source.stem}.{language}.vtt"
+                # Through the module's folder: the same address from its pages and from the web edition's
+                # handout (print/), which shows the player too.
+                src = f"../{converted}"
                 webvtt, cues, problems = read_subrip(text, candidate)
-                context.generated[f"{context.module_id}/{src}"] = webvtt.encode("utf-8")
+                context.generated[converted] = webvtt.encode("utf-8")
             elif not text.lstrip("\ufeff").startswith("WEBVTT"):
                 context.errors.append(
                     ScormpackError(f"captions {candidate.name!r} for {written!r} do not start with 'WEBVTT'", context.module_path, line)
