@@ -261,7 +261,8 @@ def expected_cues(language: str) -> list[str]:
 def test_captions_play_from_file_in_each_edition_s_own_language(browser_context, cli, tmp_path):
     """Chromium loads no <track> file into a page opened from file://: the bundled clip's captions come from
     the cues its page carries, the edition's own language shown by default (English, and Arabic in the
-    Arabic edition), every other language offered once, with no error on the way; over http, the same."""
+    Arabic edition), every other language offered once, with no error on the way; in the handout and over
+    http, the same."""
     course = load_course(BUNDLED_COURSE)
     bundle = next(bundle for bundle in course.bundles if any(module.id == CLIP_MODULE for module in bundle.modules))
     out = tmp_path / "dist"
@@ -270,13 +271,15 @@ def test_captions_play_from_file_in_each_edition_s_own_language(browser_context,
     for language, label in (("en", "English"), ("ar", "العربية")):
         (package,) = out.glob(f"*-{bundle.id}-{language}-web.zip")
         site = unpacked(package, tmp_path / f"site-{language}")
-        for address in ((site / CLIP_MODULE / "index.html").as_uri(), None):
-            if address is None:  # the same site over http: the <track> files would load there, and still come once
+        # The module's page and the handout (which shows the player on screen) from disk, then the module's
+        # page over http, where the <track> files would load too, and must still come once.
+        for page, over_http in ((f"{CLIP_MODULE}/index.html", False), ("print/index.html", False), (f"{CLIP_MODULE}/index.html", True)):
+            if over_http:
                 with serve(site) as url:
-                    tracks, problems = clip_tracks(browser_context, f"{url}{CLIP_MODULE}/index.html")
+                    tracks, problems = clip_tracks(browser_context, url + page)
             else:
-                tracks, problems = clip_tracks(browser_context, address)
-            where = f"{language} edition, {address or 'http'}"
+                tracks, problems = clip_tracks(browser_context, (site / page).as_uri())
+            where = f"{language} edition, {page}, {'http' if over_http else 'file'}"
             assert sorted(track["language"] for track in tracks) == sorted(languages), where
             showing = [track for track in tracks if track["mode"] == "showing"]
             assert len(showing) == 1, where
@@ -303,8 +306,7 @@ def clip_tracks(context, address: str) -> tuple[list[dict], list[str]]:
             problems.append(f"failed: {request.url} ({request.failure})")
 
     tab.on("requestfailed", failed)
-    tab.goto(address)
-    tab.wait_for_function("() => window.scormpack && window.scormpack.adapter === 'local'")
+    tab.goto(address)  # and waits for its load event: web.js has given the players their tracks by then
     tracks = tab.evaluate(PLAYER_TRACKS)
     assert tab.evaluate("document.querySelectorAll('video track').length") == 0  # replaced, not doubled
     # A subtitle track the learner picks holds its cues too.
