@@ -133,10 +133,13 @@ def tool_fingerprint() -> str:
     # which must be what this zlib would write.
     digest = hashlib.sha256(f"scormpack {__version__} cache {CACHE_FORMAT} zlib {zlib.ZLIB_RUNTIME_VERSION}\n".encode())
     for root in (PACKAGE_DIR, schemas_dir()):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
-                digest.update(path.read_bytes())
+        # Walked with strings (course_tree.walk), in the order of the paths: every build computes this.
+        found = [(relative, entry) for relative, entry in walk(str(root), lambda name: name == "__pycache__") if not relative.endswith(".pyc")]
+        for relative, entry in sorted(found, key=lambda item: path_order(item[0])):
+            if entry.is_file():
+                digest.update(f"{relative}\n".encode())
+                with open(entry.path, "rb") as handle:
+                    digest.update(handle.read())
     return digest.hexdigest()
 
 

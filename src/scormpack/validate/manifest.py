@@ -96,10 +96,15 @@ class Manifest:
                 return organization
         return candidates[0] if candidates else None
 
-    def resource_path(self, resource: etree._Element, href: str) -> str | None:
-        """The package path an href of a resource names (xml:base applied), or None for a URL (or no URI at all)."""
+    def bases(self, resource: etree._Element) -> list[str | None]:
+        """The xml:base of the manifest, the resources and the resource, which apply to its hrefs in turn."""
         resources_element = resource.getparent()
-        bases = [self.root.get(XML_BASE), resources_element.get(XML_BASE) if resources_element is not None else None, resource.get(XML_BASE)]
+        return [self.root.get(XML_BASE), resources_element.get(XML_BASE) if resources_element is not None else None, resource.get(XML_BASE)]
+
+    def resource_path(self, resource: etree._Element, href: str, bases: list[str | None] | None = None) -> str | None:
+        """The package path an href of a resource names (xml:base applied), or None for a URL (or no URI at all).
+        bases: the resource's (self.bases), when the caller has them already."""
+        bases = self.bases(resource) if bases is None else bases
         if is_plain_path(href) and not any(bases):  # the path it is, normalized (as below, faster)
             path = posixpath.normpath(href)
             return "" if path == "." else path

@@ -179,8 +179,10 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
     """Every href and <file> present, with exact case; returns the paths the manifest references."""
     referenced: set[str] = set()
     lower_files = {name.lower(): name for name in view.files}
+    file_tag = view.cp("file")
     for resource in view.root.iter(view.cp("resource")):
-        hrefs = [("href", resource.get("href"))] + [("file", f.get("href")) for f in resource.iterchildren(view.cp("file"))]
+        hrefs = [("href", resource.get("href"))] + [("file", f.get("href")) for f in resource.iterchildren(file_tag)]
+        bases = view.bases(resource)
         for kind, href in hrefs:
             if not href:
                 continue
@@ -190,7 +192,7 @@ def _check_files(report: Report, view: PackageView) -> set[str]:
             if not is_plain_path(href) and split_reference(href) is None:
                 report.error(where_of(resource), f"{kind} {href!r} is not a valid URI reference", "bad-href")
                 continue
-            path = view.resource_path(resource, href)
+            path = view.resource_path(resource, href, bases)
             if path is None:
                 continue
             if path.startswith("../") or path == ".." or path.startswith("/"):
