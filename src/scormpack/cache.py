@@ -7,6 +7,8 @@ levels are kept:
 
 - rendered modules, per bundle and layout: a module is rendered again only
   when its key changes (its own source, course.toml, the bundle's module list);
+  a rebuild that rendered few of them writes only those, beside the full file
+  (StoredModules);
 - built packages: a package whose inputs are all unchanged, and whose file in
   the output directory is still the one written, is not built at all.
 

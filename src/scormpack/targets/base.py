@@ -90,11 +90,14 @@ def keyword_language(course: Course) -> str:
     return course.source_language or course.language
 
 
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]")
+_ID_START = re.compile(r"[A-Za-z_]")
+
+
 def xml_id(*parts: str) -> str:
     """A valid, stable XML ID (NCName) built from ids: letters first, no dots or spaces."""
-    text = "-".join(parts)
-    text = re.sub(r"[^A-Za-z0-9_-]", "_", text)
-    if not re.match(r"[A-Za-z_]", text):
+    text = _NOT_IN_ID.sub("_", "-".join(parts))
+    if not _ID_START.match(text):
         text = "ID-" + text
     return text
 
