@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import zipfile
 from collections import ChainMap
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class BuiltPackage:
     media: list[Path]  # course files the package holds as they are, and other render inputs (their hashes key its reuse)
     suspend_estimates: dict[str, int | None] = field(default_factory=dict)  # for the next build (EarlierBuild)
     media_files: list[dict] = field(default_factory=list)  # build-report.json's sizes of the course files it holds
+    members: list[zipfile.ZipInfo] = field(default_factory=list)  # the zip's members, as written
 
     def warnings(self, course: Course) -> list[str]:
         """The plan's warnings the author did not accept and validation's, files named relative to the course."""
@@ -77,7 +79,7 @@ def build_package(
     plan, findings = plan_package(course, bundle, target, rendered, ChainMap(estimates, earlier.suspend_estimates))
     entries = plan.all_entries()
     unchanged = frozenset(name for name, content in earlier.unchanged.items() if entries.get(name) is content)
-    write_package(destination, entries, first=(plan.manifest_name,), previous=earlier.package, unchanged=unchanged)
+    written = write_package(destination, entries, first=(plan.manifest_name,), previous=earlier.package, unchanged=unchanged)
     root = course.root.resolve()
     sources = (Path(value).resolve() for value in entries.values() if isinstance(value, Path))
     # What else rendering read (a .srt converted, the folder captions are found in) keys the package's reuse too.
@@ -90,7 +92,7 @@ def build_package(
         + [describe_resized(name, entries[name], source) for name, source in resized.items()],
         key=lambda described: described["path"],
     )
-    return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files)
+    return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files, written.members)
 
 
 def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_keys: dict[str, str]) -> dict[str, bytes]:

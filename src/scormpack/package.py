@@ -8,7 +8,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # 1980-01-01, the earliest time a zip entry can carry, when SOURCE_DATE_EPOCH is unset.
@@ -41,6 +41,7 @@ def entry_order(entries: dict, first: tuple[str, ...] = ()) -> list[str]:
 class WriteResult:
     compressed: int = 0  # entries compressed (or stored) from their content
     copied: int = 0  # entries copied compressed from the previous package
+    members: list[zipfile.ZipInfo] = field(default_factory=list)  # as the zip's central directory lists them
 
 
 def write_package(
@@ -94,6 +95,7 @@ def write_package(
                 else:
                     archive.writestr(info, content, compresslevel=6)
                     result.compressed += 1
+            result.members = archive.infolist()
         os.chmod(temporary, 0o644)
         os.replace(temporary, destination)
     except BaseException:

@@ -149,7 +149,7 @@ def build_group(task: GroupTask) -> GroupOutcome:
                     warnings=built.warnings(course),
                     notes=built.notes(course),
                     media=built.media_files,
-                    largest=largest_members(destination),
+                    largest=largest_members(built.members),
                 )
             )
         outcome.media = sorted(media)
