@@ -464,3 +464,34 @@ def test_a_preview_rebuild_reads_only_the_changed_module_and_copies_the_others_m
         rebuilt = running.current.files
     with Preview(example_course, bundle_id, "scorm12", port=0, report=lambda *_: None) as fresh:
         assert fresh.current.files == rebuilt
+
+
+def test_after_an_edit_only_that_modules_reading_is_written_beside_the_readings(tmp_path, module_reads):
+    import pickle
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from make_course import make_course
+    finally:
+        sys.path.pop(0)
+    course = make_course(tmp_path / "course", 24)
+    dist = tmp_path / "dist"
+    run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+    full = dist / ".scormpack-cache" / reading_cache.FILE_NAME
+    changes = full.with_name(reading_cache.CHANGES_FILE_NAME)
+    written = full.read_bytes()
+    assert len(pickle.loads(written)["files"]) == 24 and pickle.loads(changes.read_bytes())["files"] == {}
+
+    module = course / "modules" / "m0009.md"
+    module.write_text(module.read_text().replace("\n\n", "\n\nA sentence added.\n\n", 1))
+    module_reads.clear()
+    run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+    assert module_reads == ["m0009.md"] and full.read_bytes() == written
+    assert list(pickle.loads(changes.read_bytes())["files"]) == [str(module)]
+    # The next reading takes every module from the two files; the build is the clean build's.
+    for package_file in dist.glob("*.zip"):
+        package_file.unlink()
+    module_reads.clear()
+    run_pipeline(course, ["scorm12"], [], dist, jobs=1)
+    assert module_reads == [] and digests(dist) == clean_sums(course, tmp_path, ["scorm12"])
