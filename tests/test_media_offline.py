@@ -349,6 +349,15 @@ def test_a_malformed_caption_file_is_an_error_at_its_own_line(cli, built):
     assert result.exit_code == 1 and f"{captions.resolve()}:6:" in result.output and "Traceback" not in result.output
 
 
+def test_a_caption_file_not_in_utf8_is_an_error_at_its_line(cli, built):
+    """A .srt saved in a legacy code page: its accents would show as U+FFFD to every learner."""
+    course, dist = built
+    add_clip(course, {})
+    captions = course / "media" / "radio-check.fr.srt"
+    captions.write_bytes("1\n00:00:00,000 --> 00:00:02,000\nPorte, ici patrouille un.\n\n2\n00:00:02,000 --> 00:00:04,000\nÀ vous.\n".encode("cp1252"))
+    output = expect_failure(cli, course, dist, "captions: the file is not valid UTF-8")
+    assert f"{captions.resolve()}:7: error:" in output
+
 def test_changed_webvtt_captions_change_the_web_edition_s_cues_on_a_rebuild(cli, example_course, tmp_path):
     """A .vtt is a render input: a rebuild from the cache carries the new cues, not the cached ones."""
     add_clip(example_course, {"radio-check.en.vtt": "WEBVTT\n\n00:00.000 --> 00:02.000\nGate, this is patrol one.\n"})

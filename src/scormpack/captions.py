@@ -60,6 +60,17 @@ class Cue:
         return data
 
 
+def read_caption_text(path: Path) -> str:
+    """A caption file's text. WebVTT is UTF-8 (browsers decode it so), and a SubRip file saved in a legacy
+    code page would show its accented letters as U+FFFD on every learner's screen: an error at its line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ScormpackError("captions: the file is not valid UTF-8: save it as UTF-8", path, line) from None
+
+
 def read_webvtt(text: str, path: Path, line_offset: int = 0) -> tuple[list[Cue], list[ScormpackError]]:
     """The cues of a WebVTT file's text, and every problem found, located at path:line (line + line_offset)."""
     lines = LINE_BREAK.split(text.lstrip("\ufeff"))

@@ -29,7 +29,7 @@ from babel import Locale, UnknownLocaleError
 from markdown import Markdown
 from markdown.treeprocessors import Treeprocessor
 
-from ..captions import read_subrip, read_webvtt
+from ..captions import read_caption_text, read_subrip, read_webvtt
 from ..errors import ScormpackError
 
 if TYPE_CHECKING:
@@ -191,8 +191,12 @@ class MediaPlayers(Treeprocessor):
             if not match or match.group("stem") != source.stem or not candidate.is_file():
                 continue
             language = match.group("language")
-            text = candidate.read_text("utf-8", errors="replace")
             context.inputs.add(candidate)
+            try:
+                text = read_caption_text(candidate)
+            except ScormpackError as error:
+                context.errors.append(error)
+                continue
             if match.group("kind") == "srt":
                 converted = f"{context.module_id}/captions/{source.stem}.{language}.vtt"
                 # Through the module's folder: the same address from its pages and from the web edition's
