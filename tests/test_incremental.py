@@ -3,6 +3,8 @@ and give byte for byte what a clean build gives."""
 from __future__ import annotations
 
 import os
+import pickle
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -402,16 +404,18 @@ def test_the_command_exits_without_tearing_python_down_yet_prints_everything_and
     assert scormpack("build", example_course, "--bogus").returncode == 2
 
 
-def test_an_edit_rebuild_writes_only_the_changed_modules_beside_the_module_cache_and_gives_the_clean_bytes(tmp_path):
-    import pickle
-    import sys
-
+def generated_course(folder: Path, modules: int) -> Path:
+    """A course of that many modules, as the benchmarks generate it."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     try:
         from make_course import make_course
     finally:
         sys.path.pop(0)
-    course = make_course(tmp_path / "course", 24)
+    return make_course(folder, modules)
+
+
+def test_an_edit_rebuild_writes_only_the_changed_modules_beside_the_module_cache_and_gives_the_clean_bytes(tmp_path):
+    course = generated_course(tmp_path / "course", 24)
     dist = tmp_path / "dist"
     run_pipeline(course, ["scorm12"], [], dist, jobs=1)
     full = dist / ".scormpack-cache" / "modules" / "complete--sco.pickle"
@@ -467,15 +471,7 @@ def test_a_preview_rebuild_reads_only_the_changed_module_and_copies_the_others_m
 
 
 def test_after_an_edit_only_that_modules_reading_is_written_beside_the_readings(tmp_path, module_reads):
-    import pickle
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    try:
-        from make_course import make_course
-    finally:
-        sys.path.pop(0)
-    course = make_course(tmp_path / "course", 24)
+    course = generated_course(tmp_path / "course", 24)
     dist = tmp_path / "dist"
     run_pipeline(course, ["scorm12"], [], dist, jobs=1)
     full = dist / ".scormpack-cache" / reading_cache.FILE_NAME
