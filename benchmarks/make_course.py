@@ -14,6 +14,7 @@ always give the same course.
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import shutil
 import struct
@@ -57,6 +58,14 @@ def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def small_jpeg(rng: random.Random) -> bytes:
+    from PIL import Image  # a dependency of scormpack (media.py)
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (32, 32), rng.randbytes(32 * 32 * 3)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
 def compressed_file(suffix: str, size: int, rng: random.Random) -> bytes:
     """A file of about `size` bytes that starts like its format and is incompressible after that."""
     payload = rng.randbytes(max(0, size - 64))
@@ -64,7 +73,14 @@ def compressed_file(suffix: str, size: int, rng: random.Random) -> bytes:
         header = struct.pack(">IIBBBBB", 64, 64, 8, 2, 0, 0, 0)
         return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", payload) + png_chunk(b"IEND", b"")
     if suffix == ".jpg":
-        return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + payload + b"\xff\xd9"
+        # A real (small) JPEG, as the build reads pictures by their content, padded to the size with
+        # comment segments of noise right after its start: as large, and as incompressible, as a photo.
+        picture = small_jpeg(rng)
+        padding = b""
+        while len(picture) + len(padding) < size:
+            chunk = rng.randbytes(min(65533, size - len(picture) - len(padding) - 4) or 1)
+            padding += b"\xff\xfe" + struct.pack(">H", len(chunk) + 2) + chunk
+        return picture[:2] + padding + picture[2:]
     if suffix == ".mp4":
         return struct.pack(">I", 24) + b"ftypisom\x00\x00\x02\x00isomiso2" + payload
     if suffix == ".pdf":

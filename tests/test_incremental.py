@@ -352,7 +352,9 @@ def test_a_module_file_changed_just_before_it_was_read_is_read_again(example_cou
     assert len(reads) == 2
 
 
-def test_an_edit_rebuild_copies_the_unchanged_modules_files_without_comparing_them(example_course, tmp_path, monkeypatch):
+def test_an_edit_rebuild_adds_the_unchanged_modules_files_as_cached_deflated_without_comparing_them(
+    example_course, tmp_path, monkeypatch, copies
+):
     dist = tmp_path / "dist"
     run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
     asked: dict[str, bool] = {}
@@ -365,12 +367,24 @@ def test_an_edit_rebuild_copies_the_unchanged_modules_files_without_comparing_th
     monkeypatch.setattr(package._PreviousMembers, "member_like", recording)
     module = example_course / "modules" / "02-emergency-numbers.md"
     module.write_text(module.read_text().replace("\n## ", "\nA sentence added for the test.\n\n## ", 1))
+    copies.clear()
     run_pipeline(example_course, ["scorm12"], [], dist, jobs=1)
-    # The first module's page is known to be unchanged (its render key is the earlier package's);
-    # the edited module's page and the manifest are compared, as anything else is.
-    assert asked["first-minutes/index.html"] is True
+    # The first module's page comes from the module cache deflated, as the zip holds it: added as it
+    # is, neither compared with the earlier package nor deflated again. The edited module's page and
+    # the manifest are compared with the earlier package's members, as anything else is.
+    assert "first-minutes/index.html" not in asked and "first-minutes/index.html" in copies
     assert asked["emergency-numbers/index.html"] is False and asked["imsmanifest.xml"] is False
     assert digests(dist) == clean_sums(example_course, tmp_path, ["scorm12"])
+
+
+def test_an_entry_given_deflated_is_written_as_the_same_entry_given_as_bytes(tmp_path):
+    page = b"<html>" + b"a page of a module " * 400 + b"</html>"
+    entries = {"imsmanifest.xml": b"<manifest/>", "m/index.html": page, "m/picture.png": b"\x89PNG not deflated"}
+    package.write_package(tmp_path / "as-bytes.zip", entries, ("imsmanifest.xml",))
+    given = {name: package.Deflated.of(content) for name, content in entries.items()}
+    package.write_package(tmp_path / "as-deflated.zip", given, ("imsmanifest.xml",))
+    assert (tmp_path / "as-deflated.zip").read_bytes() == (tmp_path / "as-bytes.zip").read_bytes()
+    assert given["m/index.html"].read() == page
 
 
 @pytest.mark.parametrize("layout", ["sco", "paged"])

@@ -105,7 +105,7 @@ def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_ke
         # A module with render inputs beside its source (captions, a .srt) may have been rendered again
         # under the same key: its files are compared with the package's members instead.
         if not module.inputs and earlier_keys.get(module.module.id) == keys.get(module.module.id)
-        for name, content in module.files.items()
+        for name, content in module.contents.items()
     }
 
 
@@ -138,7 +138,7 @@ def plan_package(
 ) -> tuple[PackagePlan, list[Finding]]:
     """The package's plan, checked against our schemas and for integrity; raises when invalid."""
     plan = target.plan(rendered)
-    digests = {name: (module.files[name], digest) for module in rendered.modules for name, digest in module.digests.items()}
+    digests = {name: (module.contents[name], digest) for module in rendered.modules for name, digest in module.digests.items()}
     report = validate_plan(plan.manifest, plan.entries, plan.extra_documents, plan.schema_set, suspend_estimates, digests)
     if report.errors:
         details = "; ".join(f"{f.where}: {f.message}" for f in report.errors[:5])

@@ -25,6 +25,44 @@ CHUNK = 1024 * 1024
 MAX_COPIED_SIZE = 64 * 1024 * 1024
 
 
+COMPRESS_LEVEL = 6  # what every deflated entry is compressed at
+
+
+class Deflated:
+    """An entry's content as the raw deflate stream write_package writes for it, with its CRC and size:
+    added to the zip as it is, inflated only when read. A rendered module keeps its files so in the
+    build cache (render.RenderedModule), so a rebuild neither inflates nor deflates its unchanged pages."""
+
+    __slots__ = ("raw", "crc", "size")
+
+    def __init__(self, raw: bytes, crc: int, size: int):
+        self.raw, self.crc, self.size = raw, crc, size
+
+    @classmethod
+    def of(cls, content: bytes) -> Deflated:
+        # What zipfile writes for a deflated entry (ZipFile.writestr at COMPRESS_LEVEL).
+        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return cls(compressor.compress(content) + compressor.flush(), zlib.crc32(content), len(content))
+
+    def read(self) -> bytes:
+        return zlib.decompress(self.raw, -zlib.MAX_WBITS)
+
+    def __reduce__(self):
+        return (Deflated, (self.raw, self.crc, self.size))
+
+
+def is_deflated(name: str) -> bool:
+    """Whether write_package deflates an entry of that name (the others are stored as they are)."""
+    return _suffix(name) not in STORED_SUFFIXES
+
+
+def entry_bytes(content: bytes | Path | Deflated) -> bytes:
+    """An entry's content, whichever way the plan holds it."""
+    if isinstance(content, bytes):
+        return content
+    return content.read() if isinstance(content, Deflated) else Path(content).read_bytes()
+
+
 def entry_timestamp() -> tuple[int, int, int, int, int, int]:
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     epoch = int(value) if value.isdigit() else DEFAULT_EPOCH
@@ -46,7 +84,7 @@ class WriteResult:
 
 def write_package(
     destination: Path,
-    entries: dict[str, bytes | Path],
+    entries: dict[str, bytes | Path | Deflated],
     first: tuple[str, ...] = (),
     previous: Path | None = None,
     unchanged: frozenset[str] = frozenset(),
@@ -81,8 +119,14 @@ def write_package(
                 info = zipfile.ZipInfo(name, date_time=timestamp)
                 info.external_attr = 0o100644 << 16
                 info.create_system = 3  # Unix, so the permission bits above are honoured everywhere
-                info.compress_type = zipfile.ZIP_STORED if _suffix(name) in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+                info.compress_type = zipfile.ZIP_DEFLATED if is_deflated(name) else zipfile.ZIP_STORED
                 content = entries[name]
+                if isinstance(content, Deflated):
+                    if info.compress_type == zipfile.ZIP_DEFLATED and content.size <= MAX_COPIED_SIZE:
+                        _append_compressed(archive, info, content.raw, content.crc, content.size)
+                        result.copied += 1
+                        continue
+                    content = content.read()
                 copied = earlier.member_like(info, content, known_same=name in unchanged)
                 if copied is not None:
                     _append_compressed(archive, info, *copied)
@@ -93,7 +137,7 @@ def write_package(
                         shutil.copyfileobj(source, sink, CHUNK)
                     result.compressed += 1
                 else:
-                    archive.writestr(info, content, compresslevel=6)
+                    archive.writestr(info, content, compresslevel=COMPRESS_LEVEL)
                     result.compressed += 1
             result.members = archive.infolist()
         os.chmod(temporary, 0o644)

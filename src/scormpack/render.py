@@ -28,6 +28,7 @@ from .markdown_ext.checks import check_anchors, check_module_anchors, rendered_i
 from .markdown_ext.conditional import filter_passages
 from .markdown_ext.links import LinkContext, LinkExtension
 from .messages import Messages, messages_for
+from .package import Deflated, is_deflated
 
 PACKAGE_DIR = Path(__file__).parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -147,6 +148,10 @@ class RenderedModule:
     # linked to only), and the media's source paths as strings made paths again through one table
     # (most modules use the same few images): unpickling a thousand modules' ids and paths one object
     # at a time was half the cost of reading them back.
+    #
+    # The files are kept as the zip will hold them (package.Deflated: deflated, with their CRC and size):
+    # a rebuild adds an unchanged module's pages to the package without inflating or deflating them,
+    # and reads a quarter of the bytes back from the cache. `files` inflates them when asked for.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         if _DEFERRED not in state:  # else pages and quiz are still the bytes they were unpickled from
@@ -154,6 +159,10 @@ class RenderedModule:
             state[_DEFERRED] = dumps_referring_to_model(deferred, self.module)
         if _IDS not in state:
             state[_IDS] = "\n".join(sorted(state.pop("element_ids")))
+        if _PACKED not in state:
+            state[_PACKED] = {name: Deflated.of(content) if is_deflated(name) else content for name, content in state.pop("files").items()}
+        else:
+            state.pop("files", None)
         state["media"] = {name: str(source) for name, source in self.media.items()}
         return state
 
@@ -166,6 +175,9 @@ class RenderedModule:
         if name in ("pages", "quiz") and _DEFERRED in state:
             state.update(loads_referring_to_model(state.pop(_DEFERRED), self.module))
             return state[name]
+        if name == "files" and _PACKED in state:
+            state[name] = {path: content.read() if isinstance(content, Deflated) else content for path, content in state[_PACKED].items()}
+            return state[name]
         if name == "element_ids" and _IDS in state:
             ids = state.pop(_IDS)
             state[name] = frozenset(ids.split("\n")) if ids else frozenset()
@@ -176,9 +188,16 @@ class RenderedModule:
     def folder(self) -> str:
         return self.module.id
 
+    @property
+    def contents(self) -> dict[str, bytes | Deflated]:
+        """The files as a package's entries: as rendered, or (a cached module's, not inflated) deflated."""
+        state = self.__dict__
+        return state["files"] if "files" in state else state[_PACKED]
+
 
 _DEFERRED = "_deferred"  # a RenderedModule's pickled pages and quiz
 _IDS = "_ids"  # a RenderedModule's element ids, one per line
+_PACKED = "_packed_files"  # a RenderedModule's files as the zip holds them (package.Deflated)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -714,7 +733,7 @@ def _module_entries(rendered: RenderedBundle) -> list[dict]:
                 "href": module.launch,
                 "minutes": module.module.duration_minutes,
                 "has_quiz": module.quiz is not None,
-                "pages": [{"title": title, "href": path} for title, path in zip(titles, module.files)],
+                "pages": [{"title": title, "href": path} for title, path in zip(titles, module.contents)],
             }
         )
     return entries

@@ -139,7 +139,7 @@ class CommonCartridgeTarget(Target):
             module_id = module.module.id
             folder = item(top, xml_id("FOLDER", module_id), module.module.title)
             practice = f"{module_id}/{page_filename(rendered.layout, len(module.pages), len(module.pages))}"
-            has_practice = practice in module.files
+            has_practice = practice in module.contents
             for page in module.pages:
                 identifier = xml_id("RES", module_id, "page", str(page.number))
                 item(folder, xml_id("ITEM", module_id, "page", str(page.number)), page.title, identifier)
@@ -149,7 +149,7 @@ class CommonCartridgeTarget(Target):
                 # cleaning strips them and shows every feedback); the graded knowledge
                 # check is the assessment below. The contents page links it.
                 webcontent(xml_id("RES", module_id, "practice"), practice, [shared_id])
-            entries.update(module.files)
+            entries.update(module.contents)
 
             for number, link in enumerate(module.module.links, start=1):
                 identifier = xml_id("RES", module_id, "link", str(number))

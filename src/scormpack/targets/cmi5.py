@@ -106,7 +106,7 @@ class Cmi5Target(Target):
 
         entries: dict = {f"shared/{RUNTIME_ADAPTER}": STATIC_DIR / RUNTIME_ADAPTER}
         for module in rendered.modules:
-            entries.update(module.files)
+            entries.update(module.contents)
         entries.update(rendered.shared_files)
         return PackagePlan(
             manifest=root,

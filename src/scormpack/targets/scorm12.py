@@ -27,7 +27,7 @@ def runtime_files(rendered: RenderedBundle) -> list[str]:
 
 def resource_files(runtime: list[str], module: RenderedModule) -> list[str]:
     """Every file the module's pages use: its own pages, the runtime and its media."""
-    return sorted(set(module.files).union(runtime, module.media))
+    return sorted(set(module.contents).union(runtime, module.media))
 
 
 def add_resources(root: etree._Element, cp, scorm_type: str, rendered: RenderedBundle, package_files: list[str]) -> None:
@@ -159,7 +159,7 @@ class Scorm12Target(Target):
 
         entries: dict = {METADATA_FILE: manifest_bytes(lom_metadata(rendered)), **control}
         for module in rendered.modules:
-            entries.update(module.files)
+            entries.update(module.contents)
         entries.update(rendered.shared_files)
         return PackagePlan(
             manifest=root,

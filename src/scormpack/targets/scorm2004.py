@@ -99,7 +99,7 @@ class Scorm2004Target(Target):
 
         entries: dict = dict(control)
         for module in rendered.modules:
-            entries.update(module.files)
+            entries.update(module.contents)
         entries.update(rendered.shared_files)
         warnings = list(rendered.warnings)
         if course.global_objectives:

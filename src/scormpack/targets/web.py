@@ -41,12 +41,12 @@ class WebTarget(Target):
         assert rendered.contents is not None and rendered.handout is not None, "the web layout has both"
         entries: dict = {CONTENTS_FILE: rendered.contents, PRINT_FILE: rendered.handout}
         for module in rendered.modules:
-            if PRINT_FILE in module.files:
+            if PRINT_FILE in module.contents:
                 raise ScormpackError(
                     f"module id {module.module.id!r} names the web edition's handout folder: rename the module",
                     module.module.path, module.module.id_line,
                 )
-            entries.update(module.files)
+            entries.update(module.contents)
         entries.update(rendered.shared_files)
         return PackagePlan(
             manifest=None,

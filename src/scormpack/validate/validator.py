@@ -17,6 +17,7 @@ from .safe_xml import TooLargeError, UnsafeXMLError, parse_xml
 from .standard import check_cc_resources, check_manifest, schema_findings
 from .suspend_data import check_suspend_data
 from .web import FRONT_PAGE, check_web_edition, is_web_edition
+from ..package import Deflated, entry_bytes
 
 
 # What zipfile raises on a central directory it cannot read: a damaged or forged one (bad
@@ -74,8 +75,8 @@ def validate_plan(
     return report
 
 
-def _entry_bytes(content: bytes | Path) -> bytes:
-    return content if isinstance(content, bytes) else Path(content).read_bytes()
+def _entry_bytes(content: bytes | Path | Deflated) -> bytes:
+    return entry_bytes(content)
 
 
 def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS) -> Report:
