@@ -20,7 +20,8 @@ option's feedback, the general right or wrong feedback); multiple response
 gets one scoring respcondition (and: each correct option, not each other)
 followed by one feedback respcondition per option that has feedback or is
 wrong (wrong options first, showing the general wrong feedback too); fill in
-the blank gets one scoring respcondition per accepted answer, with
+the blank gets one scoring respcondition holding a varequal per accepted
+answer (what Moodle reads as its answers, and how Canvas writes them), with
 case="Yes" when the answer is case-sensitive. A final <other/> condition
 shows the general wrong feedback for anything else.
 """
@@ -165,12 +166,15 @@ def _item(
         response = sub(presentation, q("response_str"), ident=RESPONSE, rcardinality="Single")
         blank = sub(response, q("render_fib"), fibtype="String", prompt="Box", rows="1", columns="40")
         sub(blank, q("response_label"), ident="answer1", rshuffle="No")
-        # One condition per accepted answer: importers read each as an answer.
+        # One condition lists every accepted answer: Moodle's Common Cartridge converter takes the
+        # correct answers from the varequal elements of the first condition that sets SCORE to 100,
+        # and from no other (with one condition per answer, only the first answer was kept).
+        condition = _condition(processing, "Correct")
+        case = "Yes" if model.case_sensitive else "No"
+        test = sub(condition, q("conditionvar"))
         for answer in model.accepted:
-            condition = _condition(processing, "Correct")
-            case = "Yes" if model.case_sensitive else "No"
-            sub(sub(condition, q("conditionvar")), q("varequal"), answer, respident=RESPONSE, case=case)
-            _outcome(condition, 100, [right])
+            sub(test, q("varequal"), answer, respident=RESPONSE, case=case)
+        _outcome(condition, 100, [right])
     else:
         if model.kind == "truefalse":
             labels = [("true", messages("quiz.true"), ""), ("false", messages("quiz.false"), "")]
