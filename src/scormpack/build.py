@@ -18,7 +18,7 @@ from pathlib import Path
 from .course import Bundle, Course
 from .errors import ScormpackError, UsageError
 from .media import describe_media, describe_resized
-from .package import write_package
+from .package import Deflated, write_package
 from .render import RenderedBundle
 from .targets import TARGETS, PackagePlan, Target
 from .validate import Finding, validate_plan
@@ -62,7 +62,7 @@ class EarlierBuild:
     # Module files known to be what `package`'s members of the same names hold (their modules' render keys
     # are the ones it was built with): where the plan holds that very content, it is copied from the
     # package without being read or compared again.
-    unchanged: dict[str, bytes] = field(default_factory=dict)
+    unchanged: dict[str, bytes | Deflated] = field(default_factory=dict)
 
 
 def build_package(
@@ -95,7 +95,7 @@ def build_package(
     return BuiltPackage(destination, plan, findings, len(entries), media, estimates, media_files, written.members)
 
 
-def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_keys: dict[str, str]) -> dict[str, bytes]:
+def unchanged_entries(rendered: RenderedBundle, keys: dict[str, str], earlier_keys: dict[str, str]) -> dict[str, bytes | Deflated]:
     """The files of the modules whose render key is the one the earlier package was built with: rendering
     is deterministic, so their bytes are that package's members of the same names (write_package copies
     them without reading them again)."""

@@ -241,8 +241,8 @@ class ModuleCache:
     """Rendered modules of one bundle and layout, reused while their keys are unchanged (see render.RenderCache).
 
     On disk each module is pickled on its own, so a build unpickles only the
-    modules it uses and writes the others back as the bytes it read: after a
-    one-module edit, one module is pickled, not the whole bundle.
+    modules it uses; after a one-module edit, only that module is pickled and
+    written, beside the full file (dumps_changes, StoredModules).
     """
 
     def __init__(self, previous: dict[str, tuple], keys: dict[str, str], in_full_file: frozenset[str] = frozenset()):
