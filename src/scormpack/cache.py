@@ -36,7 +36,7 @@ import tempfile
 import zlib
 from stat import S_ISREG
 from dataclasses import dataclass, fields
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -320,7 +320,7 @@ class ModuleCache:
         one module rather than 20 MB. Otherwise the full file is written again, with no changes.
         """
         changed = [module_id for module_id in self.current if module_id not in self.as_in_full_file]
-        if self.as_in_full_file and len(changed) * CHANGES_SHARE <= len(self.current):
+        if only_changes_written(self.as_in_full_file, changed, self.current):
             return None, self.dumps(changed)
         return self.dumps(), self.dumps(())
 
@@ -348,6 +348,13 @@ def module_cache_name(bundle_id: str, layout: str, language: str = "") -> str:
 def edition_scope(course: Course) -> str:
     """The language that names a translated edition's module caches; the source language's keep their names."""
     return course.language if course.source_language else ""
+
+
+def only_changes_written(kept: Collection, changed: Collection, used: Collection) -> bool:
+    """Whether a build writes only the entries it changed, beside the full file (StoredModules, the readings):
+    when it took some of the full file's entries as they are (kept) and changed at most one in CHANGES_SHARE
+    of those it used."""
+    return bool(kept) and len(changed) * CHANGES_SHARE <= len(used)
 
 
 def changes_file(path: Path) -> Path:

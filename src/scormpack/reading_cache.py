@@ -161,7 +161,7 @@ class ReadingCache:
         just changed is not worth rewriting the others: its entry is simply not found next time)."""
         if self.path is None or self.context is None or not self.changed:
             return
-        from .cache import CHANGES_SHARE, write_atomic
+        from .cache import only_changes_written, write_atomic
 
         def dumps(files: dict[str, tuple]) -> bytes:
             return pickle.dumps({"format": FORMAT, "context": self.context, "files": files}, protocol=pickle.HIGHEST_PROTOCOL)
@@ -169,7 +169,7 @@ class ReadingCache:
         # As the module cache does (cache.StoredModules): while few entries differ from the full file's,
         # only they are written, beside it; after an author's edit, one module rather than 7 MB.
         changed = {name: entry for name, entry in self.current.items() if name not in self.as_in_full_file}
-        if self.as_in_full_file and len(changed) * CHANGES_SHARE <= len(self.current):
+        if only_changes_written(self.as_in_full_file, changed, self.current):
             write_atomic(self.changes_path, dumps(changed))
             return
         write_atomic(self.path, dumps(self.current))

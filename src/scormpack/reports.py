@@ -86,13 +86,10 @@ class PackageRecord:
 LARGEST_LISTED = 5
 
 
-def largest_members(package: Path | list[zipfile.ZipInfo], count: int = LARGEST_LISTED) -> list[dict]:
-    """The `count` members taking most of the package's bytes (compressed, as the zip holds them), for the
-    budget in build-report.json; ties in path order. package: its file, or the members its writing listed."""
-    if isinstance(package, Path):
-        with zipfile.ZipFile(package) as archive:
-            package = archive.infolist()
-    members = [info for info in package if not info.is_dir()]
+def largest_members(written: list[zipfile.ZipInfo], count: int = LARGEST_LISTED) -> list[dict]:
+    """The `count` members taking most of a package's bytes (compressed, as the zip holds them), for the
+    budget in build-report.json; ties in path order. written: the members as write_package listed them."""
+    members = [info for info in written if not info.is_dir()]
     members.sort(key=lambda info: (-info.compress_size, info.filename))
     return [{"path": info.filename, "bytes": info.file_size, "compressed": info.compress_size} for info in members[:count]]
 

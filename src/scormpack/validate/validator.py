@@ -17,7 +17,7 @@ from .safe_xml import TooLargeError, UnsafeXMLError, parse_xml
 from .standard import check_cc_resources, check_manifest, schema_findings
 from .suspend_data import check_suspend_data
 from .web import FRONT_PAGE, check_web_edition, is_web_edition
-from ..package import Deflated, entry_bytes
+from ..package import entry_bytes
 
 
 # What zipfile raises on a central directory it cannot read: a damaged or forged one (bad
@@ -48,7 +48,7 @@ def validate_plan(
     used while the entry is that very content."""
     if manifest is None:  # the web edition: no manifest, pages linking files
         report = Report("(build)", "web")
-        check_web_edition(report, set(entries), lambda name: _entry_bytes(entries[name]))
+        check_web_edition(report, set(entries), lambda name: entry_bytes(entries[name]))
         return report
     if standard == "cmi5":
         report = Report("(build)", standard)
@@ -58,13 +58,13 @@ def validate_plan(
     files = set(entries) | {MANIFEST_NAME}
     check_manifest(report, manifest, files, standard)
     for name, schema_set in extra_documents.items():
-        document = etree.fromstring(_entry_bytes(entries[name]))
+        document = etree.fromstring(entry_bytes(entries[name]))
         schema_findings(report, schema_set, document, name, "schema")
 
     def read(name: str) -> bytes:
         if name not in entries:
             raise PackageReadError(f"{name}: not in the package")
-        return _entry_bytes(entries[name])
+        return entry_bytes(entries[name])
 
     def known(name: str) -> str | None:
         content, digest = (known_digests or {}).get(name, (None, None))
@@ -73,10 +73,6 @@ def validate_plan(
     view = PackageView(manifest, b"", standard, report.schemaversion, files=files, read=read, known_digests=known)
     check_suspend_data(report, view, suspend_estimates)
     return report
-
-
-def _entry_bytes(content: bytes | Path | Deflated) -> bytes:
-    return entry_bytes(content)
 
 
 def validate_package(path: Path, lms: str | None = None, limits: Limits = LIMITS) -> Report:
